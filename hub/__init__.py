@@ -1,0 +1,59 @@
+"""The hub: the order ledger of a neighbourhood concierge business.
+
+``create_app()`` is the composition root: the only place where configuration, the database,
+the web layer and the background jobs are wired together. Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from hub.config import Config, load_config
+
+
+def create_app(
+    config: Config | None = None, overrides: dict[str, dict[str, Any]] | None = None
+) -> Flask:
+    """Build the Flask application from configuration (read once) and wire every part."""
+    from hub import logs
+    from hub.db import Database
+    from hub.web import init_web
+
+    cfg = config or load_config(overrides)
+    cfg.validate()
+    Path(cfg.hub.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, instance_path=str(Path(cfg.hub.instance_path).resolve()))
+    app.config.update(
+        SECRET_KEY=cfg.hub.secret_key or "debug-only-secret-key",
+        DEBUG=cfg.hub.debug,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cfg.secure_cookies,
+        SESSION_COOKIE_NAME="hub_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=cfg.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        WTF_CSRF_SSL_STRICT=True,
+        BABEL_DEFAULT_LOCALE=cfg.hub.language,
+        BABEL_DEFAULT_TIMEZONE=cfg.hub.timezone,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["hub.config"] = cfg
+
+    logs.init_app(app)
+    Database(cfg.database_url).init_app(app)
+    init_web(app)
+    return app
+
+
+def get_config(app: Flask) -> Config:
+    """Return the configuration the app was built with."""
+    cfg: Config = app.extensions["hub.config"]
+    return cfg

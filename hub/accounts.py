@@ -1,0 +1,180 @@
+"""Users, password hashing, API tokens and the sign-in throttle."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.orm import Session
+
+from hub.db import utcnow
+from hub.errors import N_, InvalidInput, NotFound
+from hub.ledger import validation
+from hub.models import ApiToken, LoginThrottle, Role, User
+
+# argon2id with argon2-cffi's RFC 9106 low-memory profile (t=3, m=64 MiB, p=4), above
+# OWASP ASVS level 2's minimum (m=19 MiB, t=2, p=1).
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a miss costs as much time as a hit.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "hub_"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            N_("A password needs at least %(min)s characters."),
+            field="password",
+            min=MIN_PASSWORD_LENGTH,
+        )
+    if len(password) > 1024:
+        raise InvalidInput(N_("That password is too long."), field="password")
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Verify a password in constant-ish time whether or not the user exists."""
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    return ok and user is not None and user.password_hash is not None
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalars(sa.select(User).where(User.email == email.strip().lower())).first()
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No user %(id)s."), id=user_id)
+    return user
+
+
+def create_user(
+    session: Session, email: str, role: str, name: str | None = None, password: str | None = None
+) -> User:
+    """Add a user; the e-mail is the login and must be unique."""
+    address = validation.email(email, required=True)
+    assert address is not None
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(N_("Choose a role."), field="role")
+    if find_user(session, address) is not None:
+        raise InvalidInput(N_("A user with this e-mail already exists."), field="email")
+    display = validation.text(name, "name", max_length=200) or address.split("@")[0]
+    user = User(
+        email=address,
+        name=display,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password and end the user's other sessions."""
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        user.session_epoch += 1
+        for token in user.tokens:
+            if token.revoked_at is None:
+                token.revoked_at = utcnow()
+    session.flush()
+
+
+def list_providers(session: Session) -> list[User]:
+    stmt = (
+        sa.select(User)
+        .where(User.role == Role.PROVIDER.value, User.active.is_(True))
+        .order_by(User.name)
+    )
+    return list(session.scalars(stmt))
+
+
+# -- API tokens ----------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, label: str = "") -> str:
+    """Issue a bearer token; only its hash is stored, so it is shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(user_id=user.id, token_hash=_digest(token), prefix=token[:10], label=label[:100])
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Return the active user a live token belongs to, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = session.scalars(
+        sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))
+    ).first()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(session: Session, token_id: int, user: User | None = None) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or (user is not None and row.user_id != user.id):
+        raise NotFound(N_("No token %(id)s."), id=token_id)
+    row.revoked_at = utcnow()
+    session.flush()
+
+
+# -- sign-in throttle ----------------------------------------------------------------------
+
+
+def locked_until(session: Session, keys: list[str]) -> datetime | None:
+    """Return until when any of the keys is locked out, if it is."""
+    now = utcnow()
+    rows = session.scalars(sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    until = [row.locked_until for row in rows if row.locked_until and row.locked_until > now]
+    return max(until) if until else None
+
+
+def record_failure(
+    session: Session, keys: list[str], *, max_failures: int, lockout: timedelta
+) -> None:
+    """Count a failed sign-in against each key; lock a key out after too many in the window."""
+    now = utcnow()
+    for key in keys:
+        row = session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, first_failure_at=now)
+            session.add(row)
+        if now - row.first_failure_at > lockout:
+            row.failures = 0
+            row.first_failure_at = now
+        row.failures += 1
+        if row.failures >= max_failures:
+            row.locked_until = now + lockout
+            row.failures = 0
+            row.first_failure_at = now
+    session.flush()
+
+
+def clear_failures(session: Session, keys: list[str]) -> None:
+    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))

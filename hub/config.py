@@ -1,0 +1,179 @@
+"""Typed configuration, read once: defaults, then the TOML file, then environment, then overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+#: Values that must never reach production as a secret key.
+_PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "secret"})
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which one to fix."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Europe/Paris"
+    language: str = "fr"
+    debug: bool = False
+    instance_path: str = "instance"
+    log_level: str = "INFO"
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class StripeSettings:
+    api_key: str = ""
+    webhook_secret: str = ""
+    api_base: str = "https://api.stripe.com"
+    billing_mode: str = "per_order"
+    collection_method: str = "send_invoice"
+    days_until_due: int = 14
+    requests_per_second: float = 20.0
+
+
+@dataclass(frozen=True)
+class SheetsSettings:
+    backend: str = "xlsx"
+    xlsx_path: str = "instance/hub.xlsx"
+    spreadsheet_id: str = ""
+    service_account_file: str = ""
+    writes_per_minute: int = 50
+
+
+@dataclass(frozen=True)
+class JobsSettings:
+    embedded: bool = True
+    dispatch_interval_seconds: float = 5.0
+    batch_size: int = 100
+    lease_seconds: int = 120
+    retention_days: int = 30
+    max_attempts: int = 12
+    max_age_hours: int = 72
+
+
+@dataclass(frozen=True)
+class Config:
+    hub: HubSettings = field(default_factory=HubSettings)
+    stripe: StripeSettings = field(default_factory=StripeSettings)
+    sheets: SheetsSettings = field(default_factory=SheetsSettings)
+    jobs: JobsSettings = field(default_factory=JobsSettings)
+
+    @property
+    def database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the instance folder."""
+        if self.hub.database_url:
+            return self.hub.database_url
+        return f"sqlite:///{Path(self.hub.instance_path).resolve() / 'hub.sqlite3'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.hub.base_url.startswith("https://")
+
+    def validate(self) -> None:
+        """Refuse settings the hub cannot run with, naming the one to change."""
+        if not self.hub.debug and self.hub.secret_key in _PLACEHOLDER_SECRETS:
+            raise ConfigError(
+                "No secret key is set. Set HUB_SECRET_KEY (or secret_key under [hub] in "
+                "config.toml) to a long random string, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        if not self.hub.debug and len(self.hub.secret_key) < 16:
+            raise ConfigError("HUB_SECRET_KEY is too short: use at least 16 random characters.")
+        if self.hub.language not in ("fr", "en"):
+            raise ConfigError("[hub] language must be 'fr' or 'en'.")
+        if self.stripe.billing_mode not in ("per_order", "weekly", "monthly"):
+            raise ConfigError("[stripe] billing_mode must be per_order, weekly or monthly.")
+        if self.sheets.backend not in ("xlsx", "google"):
+            raise ConfigError("[sheets] backend must be 'xlsx' or 'google'.")
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "hub": HubSettings,
+    "stripe": StripeSettings,
+    "sheets": SheetsSettings,
+    "jobs": JobsSettings,
+}
+
+
+def _coerce(raw: Any, target: Any, name: str) -> Any:
+    if target is bool or target == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+    try:
+        if target is int or target == "int":
+            return int(raw)
+        if target is float or target == "float":
+            return float(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}.") from exc
+    return str(raw)
+
+
+def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
+    known = {f.name: f.type for f in fields(section)}
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in known:
+            raise ConfigError(f"Unknown setting {prefix}{key}; see config.example.toml.")
+        changes[key] = _coerce(raw, known[key], f"{prefix}{key}")
+    return replace(section, **changes)
+
+
+def _env_values(environ: dict[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {name: {} for name in _SECTIONS}
+    for section, cls in _SECTIONS.items():
+        for f in fields(cls):
+            var = f"HUB_{f.name.upper()}" if section == "hub" else f"HUB_{section.upper()}_{f.name.upper()}"
+            if var in environ:
+                out[section][f.name] = environ[var]
+    return out
+
+
+def load_config(
+    overrides: dict[str, dict[str, Any]] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Build the configuration from defaults, the TOML file, the environment and overrides."""
+    env = dict(os.environ) if environ is None else environ
+    path_text = env.get("HUB_CONFIG")
+    path = Path(path_text) if path_text else Path("config.toml")
+    file_values: dict[str, Any] = {}
+    if path.exists():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    elif path_text:
+        raise ConfigError(f"HUB_CONFIG names {path}, which does not exist.")
+
+    sections: dict[str, Any] = {name: cls() for name, cls in _SECTIONS.items()}
+    for name in file_values:
+        if name not in sections:
+            raise ConfigError(f"Unknown section [{name}] in {path}; see config.example.toml.")
+    env_values = _env_values(env)
+    for layer, prefix in (
+        (file_values, "{0}."),
+        (env_values, "{0}."),
+        (overrides or {}, "{0}."),
+    ):
+        for name, values in layer.items():
+            if name not in sections:
+                raise ConfigError(f"Unknown configuration section {name!r}.")
+            sections[name] = _apply(sections[name], dict(values), prefix.format(name))
+    return Config(**sections)

@@ -1,0 +1,152 @@
+"""Engine, sessions and the write-transaction helper shared by the web app, the CLI and the jobs."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from hub.errors import N_, StaleEdit
+
+# SQLite's deferred transactions fail with SQLITE_BUSY when a reader later tries to
+# write after another writer committed; write units of work therefore start with
+# BEGIN IMMEDIATE, chosen per transaction through this flag.
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("hub_immediate", default=False)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Store timestamps as naive UTC and hand back aware UTC datetimes on every database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, emit BEGIN so that IMMEDIATE can be chosen.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the per-dialect settings the ledger relies on."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(url, **kwargs)
+
+
+class Database:
+    """Own the engine and hand out sessions, one per application context."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["hub.db"] = self
+        app.teardown_appcontext(self._remove_session)
+
+    def _remove_session(self, _exc: BaseException | None) -> None:
+        session: Session | None = g.pop("hub_session", None)
+        if session is not None:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def get_db(app: Flask | None = None) -> Database:
+    db: Database = (app or current_app).extensions["hub.db"]
+    return db
+
+
+def get_session() -> Session:
+    """Return the session bound to the current application context."""
+    session: Session | None = g.get("hub_session")
+    if session is None:
+        session = get_db().sessions()
+        g.hub_session = session
+    return session
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run one unit of work that writes: begin (IMMEDIATE on SQLite), commit or roll back."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("write_transaction entered with unflushed changes")
+        # End the read snapshot so the write starts from the latest committed state.
+        session.commit()
+    token = _immediate.set(True)
+    try:
+        session.begin()
+        session.connection()
+    finally:
+        _immediate.reset(token)
+    try:
+        yield session
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise StaleEdit(
+            N_("Someone else changed this record meanwhile. Review it, then save again.")
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise

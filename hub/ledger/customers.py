@@ -1,0 +1,106 @@
+"""Create, edit and find customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hub.db import utcnow
+from hub.errors import N_, NotFound, StaleEdit
+from hub.ledger import validation
+from hub.ledger.outbox import enqueue
+from hub.ledger.snapshots import customer_snapshot
+from hub.models import Customer
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    name: str
+    email: str | None
+    phone: str | None
+    address: str | None
+    notes: str | None
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> CustomerInput:
+        """Validate raw form or JSON fields; raise InvalidInput naming the first bad field."""
+        name = validation.text(data.get("name"), "name", max_length=200, required=True)
+        assert name is not None
+        return cls(
+            name=name,
+            email=validation.email(data.get("email")),
+            phone=validation.phone(data.get("phone")),
+            address=validation.text(data.get("address"), "address", max_length=500),
+            notes=validation.text(data.get("notes"), "notes", max_length=2000),
+        )
+
+
+def _search_key(name: str, email: str | None) -> str:
+    return f"{name} {email or ''}".lower().strip()
+
+
+def create_customer(session: Session, data: CustomerInput) -> Customer:
+    """Add a customer and its customer.upserted event; the caller commits."""
+    customer = Customer(
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        address=data.address,
+        notes=data.notes,
+        search_key=_search_key(data.name, data.email),
+    )
+    session.add(customer)
+    session.flush()
+    enqueue(session, "customer.upserted", "customer", customer.ref, customer_snapshot(customer))
+    return customer
+
+
+def update_customer(
+    session: Session, customer_id: int, data: CustomerInput, *, expected_version: int | None
+) -> Customer:
+    """Change a customer's details unless someone else changed them first."""
+    customer = get_customer(session, customer_id)
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleEdit(
+            N_("Someone else changed this customer meanwhile. Check their version, then save again.")
+        )
+    customer.name = data.name
+    customer.email = data.email
+    customer.phone = data.phone
+    customer.address = data.address
+    customer.notes = data.notes
+    customer.search_key = _search_key(data.name, data.email)
+    customer.updated_at = utcnow()
+    session.flush()
+    enqueue(session, "customer.upserted", "customer", customer.ref, customer_snapshot(customer))
+    return customer
+
+
+def get_customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(N_("No customer %(id)s."), id=customer_id)
+    return customer
+
+
+def search_customers(
+    session: Session, query: str = "", *, limit: int = 20, after_id: int | None = None
+) -> list[Customer]:
+    """Find customers whose name, e-mail or phone contains the query, newest first."""
+    stmt = sa.select(Customer)
+    words = query.strip().lower().split()
+    for word in words[:5]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            sa.or_(
+                Customer.search_key.like(pattern, escape="\\"),
+                Customer.phone.like(pattern, escape="\\"),
+            )
+        )
+    if after_id is not None:
+        stmt = stmt.where(Customer.id < after_id)
+    stmt = stmt.order_by(Customer.id.desc()).limit(limit)
+    return list(session.scalars(stmt))

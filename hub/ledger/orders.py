@@ -1,0 +1,434 @@
+"""Create orders and move them through fulfilment and billing, with history and outbox rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from hub.db import utcnow
+from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
+from hub.ledger import states, validation
+from hub.ledger.outbox import enqueue
+from hub.ledger.snapshots import order_snapshot
+from hub.models import (
+    BillingStatus,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Role,
+    Service,
+    User,
+)
+from hub.money import AmountError, line_amounts, parse_cents, parse_quantity_milli
+
+MAX_LINES = 50
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a signed-in user, or a named system (\"stripe\", \"cli\")."""
+
+    user_id: int | None
+    role: str
+    label: str
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user_id=user.id, role=user.role, label=user.email)
+
+    @classmethod
+    def system(cls, label: str) -> Actor:
+        return cls(user_id=None, role=Role.ADMIN.value, label=label)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    service_code: str
+    quantity_milli: int
+    unit_price_cents: int | None  # None: the catalogue price
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    customer_id: int
+    lines: tuple[LineInput, ...]
+    scheduled_at: datetime | None
+    provider_id: int | None
+    notes: str | None
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> OrderInput:
+        """Validate raw JSON or form data; errors name the field, e.g. ``lines.1.quantity``."""
+        customer_id = _positive_int(data.get("customer_id"), "customer_id", required=True)
+        assert customer_id is not None
+        raw_lines = data.get("lines")
+        if not isinstance(raw_lines, list) or not raw_lines:
+            raise InvalidInput(N_("Add at least one line."), field="lines")
+        if len(raw_lines) > MAX_LINES:
+            raise InvalidInput(N_("At most %(max)s lines."), field="lines", max=MAX_LINES)
+        lines = tuple(_parse_line(raw, i) for i, raw in enumerate(raw_lines))
+        return cls(
+            customer_id=customer_id,
+            lines=lines,
+            scheduled_at=_parse_when(data.get("scheduled_at")),
+            provider_id=_positive_int(data.get("provider_id"), "provider_id"),
+            notes=validation.text(data.get("notes"), "notes", max_length=2000),
+        )
+
+
+def _positive_int(value: object, field: str, *, required: bool = False) -> int | None:
+    if value is None or value == "":
+        if required:
+            raise InvalidInput(N_("This field is required."), field=field)
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(N_("Expected an identifier."), field=field)
+    try:
+        number = int(value) if isinstance(value, (int, str)) else None
+    except ValueError:
+        number = None
+    if number is None or number <= 0 or number > 2**62:
+        raise InvalidInput(N_("Expected an identifier."), field=field)
+    return number
+
+
+def _parse_line(raw: object, index: int) -> LineInput:
+    if not isinstance(raw, dict):
+        raise InvalidInput(N_("Each line must be an object."), field=f"lines.{index}")
+    code = validation.text(
+        raw.get("service_code"), f"lines.{index}.service_code", max_length=40, required=True
+    )
+    assert code is not None
+    try:
+        quantity = parse_quantity_milli(raw.get("quantity", 1))
+    except AmountError as exc:
+        exc.field = f"lines.{index}.quantity"
+        raise
+    price_raw = raw.get("unit_price")
+    price: int | None = None
+    if price_raw is not None and price_raw != "":
+        try:
+            price = parse_cents(price_raw)
+        except AmountError as exc:
+            exc.field = f"lines.{index}.unit_price"
+            raise
+    return LineInput(service_code=code, quantity_milli=quantity, unit_price_cents=price)
+
+
+def _parse_when(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise InvalidInput(
+                N_("Expected a date and time like 2026-03-14T09:30:00+01:00."),
+                field="scheduled_at",
+            ) from exc
+    else:
+        raise InvalidInput(N_("Expected a date and time."), field="scheduled_at")
+    if parsed.tzinfo is None:
+        raise InvalidInput(
+            N_("Give the time zone, e.g. 2026-03-14T09:30:00+01:00."), field="scheduled_at"
+        )
+    if not 2000 <= parsed.year <= 2100:
+        raise InvalidInput(N_("That date is out of range."), field="scheduled_at")
+    return parsed
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def get_order(session: Session, ref: str, *, for_update: bool = False) -> Order:
+    """Load an order by reference, with its lines, or raise NotFound."""
+    stmt = sa.select(Order).where(Order.ref == ref).options(selectinload(Order.lines))
+    if for_update:
+        stmt = stmt.with_for_update(of=Order)
+    order = session.scalars(stmt).first()
+    if order is None:
+        raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
+    return order
+
+
+def can_see(actor: Actor, order: Order) -> bool:
+    """Tell whether the actor may see the order: providers see only their own missions."""
+    if actor.role == Role.PROVIDER:
+        return order.provider_id is not None and order.provider_id == actor.user_id
+    return True
+
+
+def get_visible_order(session: Session, actor: Actor, ref: str) -> Order:
+    order = get_order(session, ref)
+    if not can_see(actor, order):
+        # Same answer as a missing order, so providers cannot probe other references.
+        raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
+    return order
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _require_staff(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.CONCIERGE):
+        raise Forbidden(N_("Only concierges and admins may do this."))
+
+
+def _check_version(order: Order, expected_version: int | None) -> None:
+    if expected_version is not None and order.version != expected_version:
+        raise StaleEdit(
+            N_(
+                "Someone else changed order %(ref)s meanwhile. Your changes were not saved; "
+                "review the order as it is now, then apply them again."
+            ),
+            ref=order.ref,
+        )
+
+
+def _provider(session: Session, provider_id: int | None) -> User | None:
+    if provider_id is None:
+        return None
+    user = session.get(User, provider_id)
+    if user is None or user.role != Role.PROVIDER or not user.active:
+        raise InvalidInput(N_("Choose an active provider."), field="provider_id")
+    return user
+
+
+def _build_lines(session: Session, lines: tuple[LineInput, ...]) -> list[OrderLine]:
+    codes = {line.service_code for line in lines}
+    services = {
+        s.code: s for s in session.scalars(sa.select(Service).where(Service.code.in_(codes)))
+    }
+    built = []
+    for position, line in enumerate(lines):
+        service = services.get(line.service_code)
+        if service is None or not service.active:
+            raise InvalidInput(
+                N_("No service %(code)s in the catalogue."),
+                field=f"lines.{position}.service_code",
+                code=line.service_code[:40],
+            )
+        price = service.unit_price_cents if line.unit_price_cents is None else line.unit_price_cents
+        amounts = line_amounts(price, line.quantity_milli, service.vat_bp)
+        built.append(
+            OrderLine(
+                position=position,
+                service_code=service.code,
+                label=service.label,
+                unit=service.unit,
+                quantity_milli=line.quantity_milli,
+                unit_price_cents=price,
+                vat_bp=service.vat_bp,
+                amount_cents=amounts.amount_cents,
+                vat_cents=amounts.vat_cents,
+            )
+        )
+    total = sum(line.amount_cents for line in built)
+    if total > 100_000_000:
+        raise InvalidInput(N_("An order cannot exceed 1 000 000,00 €."), field="lines")
+    return built
+
+
+def _record(
+    session: Session,
+    order: Order,
+    actor: Actor,
+    kind: str,
+    topic: str | None,
+    *,
+    from_status: str | None = None,
+    from_billing: str | None = None,
+    changes: dict[str, Any] | None = None,
+    status_changed: bool = False,
+) -> None:
+    """Append the history line and the outbox rows for a change, in the caller's transaction."""
+    order.updated_at = utcnow()
+    session.flush()
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            kind=kind,
+            from_status=from_status,
+            to_status=order.status if status_changed or from_status is not None else None,
+            from_billing=from_billing,
+            to_billing=order.billing_status if from_billing is not None else None,
+            changes=changes or {},
+        )
+    )
+    if topic is not None:
+        assert order.ref is not None
+        enqueue(session, topic, "order", order.ref, {"order": order_snapshot(order)})
+
+
+def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
+    """Record a new order with its lines, history and outbox rows; the caller commits."""
+    _require_staff(actor)
+    customer = session.get(Customer, data.customer_id)
+    if customer is None:
+        raise InvalidInput(N_("No customer %(id)s."), field="customer_id", id=data.customer_id)
+    provider = _provider(session, data.provider_id)
+    lines = _build_lines(session, data.lines)
+    order = Order(
+        customer=customer,
+        provider=provider,
+        created_by_id=actor.user_id,
+        scheduled_at=data.scheduled_at,
+        notes=data.notes,
+        status=OrderStatus.NEW.value,
+        billing_status=BillingStatus.UNBILLED.value,
+        lines=lines,
+        total_cents=sum(line.amount_cents for line in lines),
+        vat_cents=sum(line.vat_cents for line in lines),
+    )
+    session.add(order)
+    session.flush()
+    order.ref = f"C-{order.created_at.year}-{order.id:06d}"
+    _record(session, order, actor, "created", "order.created", status_changed=True)
+    if provider is not None and data.scheduled_at is not None:
+        schedule_order(session, actor, order.ref, data.scheduled_at, provider.id)
+    return order
+
+
+def update_order(
+    session: Session, actor: Actor, ref: str, data: OrderInput, *, expected_version: int | None
+) -> Order:
+    """Replace an unbilled, open order's lines, notes, time and provider."""
+    _require_staff(actor)
+    order = get_order(session, ref)
+    _check_version(order, expected_version)
+    if not states.is_editable(order.status, order.billing_status):
+        raise InvalidInput(N_("Only open, unbilled orders can be edited."))
+    if data.customer_id != order.customer_id:
+        raise InvalidInput(N_("The customer of an order cannot change."), field="customer_id")
+    provider = _provider(session, data.provider_id)
+    before = order_snapshot(order)
+    order.lines = _build_lines(session, data.lines)
+    order.total_cents = sum(line.amount_cents for line in order.lines)
+    order.vat_cents = sum(line.vat_cents for line in order.lines)
+    order.notes = data.notes
+    order.scheduled_at = data.scheduled_at
+    order.provider = provider
+    session.flush()
+    after = order_snapshot(order)
+    changed = {
+        key: {"from": before[key], "to": after[key]}
+        for key in ("total_cents", "notes", "scheduled_at", "provider", "lines")
+        if before[key] != after[key]
+    }
+    _record(session, order, actor, "edited", "order.updated", changes=changed)
+    return order
+
+
+def schedule_order(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    scheduled_at: datetime | None,
+    provider_id: int | None,
+    *,
+    expected_version: int | None = None,
+) -> Order:
+    """Give an order a time and a provider (or new ones): new/scheduled -> scheduled."""
+    _require_staff(actor)
+    order = get_order(session, ref)
+    _check_version(order, expected_version)
+    states.check_fulfilment(order.status, OrderStatus.SCHEDULED)
+    when = scheduled_at or order.scheduled_at
+    if when is None:
+        raise InvalidInput(N_("Choose a date and time."), field="scheduled_at")
+    provider = _provider(session, provider_id) if provider_id else order.provider
+    if provider is None:
+        raise InvalidInput(N_("Choose an active provider."), field="provider_id")
+    previous = order.status
+    changes = {
+        "scheduled_at": {
+            "from": order.scheduled_at.isoformat() if order.scheduled_at else None,
+            "to": when.isoformat(),
+        },
+        "provider": {"from": order.provider.name if order.provider else None, "to": provider.name},
+    }
+    order.scheduled_at = when
+    order.provider = provider
+    order.status = OrderStatus.SCHEDULED.value
+    _record(
+        session, order, actor, "scheduled", "order.scheduled", from_status=previous, changes=changes
+    )
+    return order
+
+
+def complete_order(
+    session: Session, actor: Actor, ref: str, *, expected_version: int | None = None
+) -> Order:
+    """Mark a scheduled mission done; providers may do so only for their own missions."""
+    order = get_order(session, ref)
+    if actor.role == Role.PROVIDER:
+        if not can_see(actor, order):
+            raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
+    else:
+        _require_staff(actor)
+    _check_version(order, expected_version)
+    states.check_fulfilment(order.status, OrderStatus.DONE)
+    previous = order.status
+    order.status = OrderStatus.DONE.value
+    order.completed_at = utcnow()
+    _record(session, order, actor, "done", "order.done", from_status=previous)
+    return order
+
+
+def cancel_order(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    reason: str | None = None,
+    *,
+    expected_version: int | None = None,
+) -> Order:
+    """Cancel an order; a done order's billing is reversed downstream (void or credit note)."""
+    _require_staff(actor)
+    order = get_order(session, ref)
+    _check_version(order, expected_version)
+    states.check_fulfilment(order.status, OrderStatus.CANCELLED)
+    previous = order.status
+    order.status = OrderStatus.CANCELLED.value
+    note = validation.text(reason, "reason", max_length=500)
+    _record(
+        session,
+        order,
+        actor,
+        "cancelled",
+        "order.cancelled",
+        from_status=previous,
+        changes={"reason": note} if note else {},
+    )
+    return order
+
+
+def apply_billing_news(
+    session: Session, actor: Actor, ref: str, target: str, details: dict[str, Any] | None = None
+) -> bool:
+    """Move billing forward on news from the billing system; stale news changes nothing."""
+    order = get_order(session, ref)
+    if order.billing_status == target or not states.billing_allows(order.billing_status, target):
+        return False
+    previous = order.billing_status
+    order.billing_status = BillingStatus(target).value
+    _record(
+        session,
+        order,
+        actor,
+        f"billing_{target}",
+        "order.billing_changed",
+        from_billing=previous,
+        changes=details or {},
+    )
+    return True

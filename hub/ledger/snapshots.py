@@ -1,0 +1,68 @@
+"""Plain-data pictures of customers and orders: outbox payloads and API bodies share them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.models import Customer, Order, OrderLine
+from hub.money import format_quantity
+
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "ref": customer.ref,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "address": customer.address,
+        "notes": customer.notes,
+        "version": customer.version,
+        "created_at": customer.created_at.isoformat(),
+        "updated_at": customer.updated_at.isoformat(),
+    }
+
+
+def line_snapshot(line: OrderLine) -> dict[str, Any]:
+    return {
+        "position": line.position,
+        "service_code": line.service_code,
+        "label": line.label,
+        "unit": line.unit,
+        "quantity": format_quantity(line.quantity_milli, "en"),
+        "quantity_milli": line.quantity_milli,
+        "unit_price_cents": line.unit_price_cents,
+        "vat_bp": line.vat_bp,
+        "amount_cents": line.amount_cents,
+        "net_cents": line.net_cents,
+        "vat_cents": line.vat_cents,
+    }
+
+
+def order_snapshot(order: Order) -> dict[str, Any]:
+    return {
+        "ref": order.ref,
+        "status": order.status,
+        "billing_status": order.billing_status,
+        "customer": {
+            "id": order.customer.id,
+            "ref": order.customer.ref,
+            "name": order.customer.name,
+            "email": order.customer.email,
+            "address": order.customer.address,
+        },
+        "provider": (
+            {"id": order.provider.id, "name": order.provider.name} if order.provider else None
+        ),
+        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at else None,
+        "completed_at": order.completed_at.isoformat() if order.completed_at else None,
+        "notes": order.notes,
+        "currency": order.currency,
+        "total_cents": order.total_cents,
+        "net_cents": order.net_cents,
+        "vat_cents": order.vat_cents,
+        "lines": [line_snapshot(line) for line in order.lines],
+        "version": order.version,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+    }

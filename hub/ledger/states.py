@@ -1,0 +1,59 @@
+"""The two state machines of an order, fulfilment and billing, kept apart and enforced here only."""
+
+from __future__ import annotations
+
+from hub.errors import N_, TransitionError
+from hub.models.orders import BillingStatus as B
+from hub.models.orders import OrderStatus as S
+
+FULFILMENT: dict[S, frozenset[S]] = {
+    S.NEW: frozenset({S.SCHEDULED, S.CANCELLED}),
+    # scheduled -> scheduled is a reschedule (new time or provider).
+    S.SCHEDULED: frozenset({S.SCHEDULED, S.DONE, S.CANCELLED}),
+    # Cancelling a done order reverses its billing (void or credit note).
+    S.DONE: frozenset({S.CANCELLED}),
+    S.CANCELLED: frozenset(),
+}
+
+BILLING: dict[B, frozenset[B]] = {
+    B.UNBILLED: frozenset({B.PENDING, B.INVOICED, B.VOID}),
+    B.PENDING: frozenset({B.INVOICED, B.PAID, B.VOID, B.UNBILLED}),
+    B.INVOICED: frozenset({B.PAID, B.PAYMENT_FAILED, B.VOID, B.UNCOLLECTIBLE}),
+    B.PAYMENT_FAILED: frozenset({B.PAID, B.PAYMENT_FAILED, B.VOID, B.UNCOLLECTIBLE}),
+    B.UNCOLLECTIBLE: frozenset({B.PAID, B.VOID}),
+    B.PAID: frozenset({B.CREDITED}),
+    B.VOID: frozenset(),
+    B.CREDITED: frozenset(),
+}
+
+EDITABLE = frozenset({S.NEW, S.SCHEDULED})
+
+
+def check_fulfilment(current: str, target: str) -> None:
+    """Raise TransitionError unless the fulfilment machine allows current -> target."""
+    if S(target) not in FULFILMENT[S(current)]:
+        raise TransitionError(
+            N_("An order that is %(current)s cannot become %(target)s."),
+            current=current,
+            target=target,
+        )
+
+
+def billing_allows(current: str, target: str) -> bool:
+    """Tell whether billing may move current -> target; stale news never moves it backwards."""
+    return B(target) in BILLING[B(current)]
+
+
+def check_billing(current: str, target: str) -> None:
+    """Raise TransitionError unless the billing machine allows current -> target."""
+    if not billing_allows(current, target):
+        raise TransitionError(
+            N_("Billing that is %(current)s cannot become %(target)s."),
+            current=current,
+            target=target,
+        )
+
+
+def is_editable(status: str, billing_status: str) -> bool:
+    """Tell whether an order's lines may still change: not done, not cancelled, not yet billed."""
+    return S(status) in EDITABLE and B(billing_status) == B.UNBILLED

@@ -1,0 +1,24 @@
+"""The ledger's tables, as SQLAlchemy 2.0 typed models."""
+
+from hub.models.catalogue import Service, ServiceUnit
+from hub.models.customers import Customer
+from hub.models.orders import BillingStatus, Order, OrderEvent, OrderLine, OrderStatus
+from hub.models.outbox import OutboxRow, OutboxStatus
+from hub.models.users import ApiToken, LoginThrottle, Role, User
+
+__all__ = [
+    "ApiToken",
+    "BillingStatus",
+    "Customer",
+    "LoginThrottle",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "OutboxRow",
+    "OutboxStatus",
+    "Role",
+    "Service",
+    "ServiceUnit",
+    "User",
+]

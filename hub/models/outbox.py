@@ -1,0 +1,48 @@
+"""The transactional outbox: events written with the ledger change, delivered later by jobs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, UTCDateTime, utcnow
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One row per (event, connector that takes its topic), so each connector keeps its own state.
+    connector: Mapped[str] = mapped_column(sa.String(40))
+    topic: Mapped[str] = mapped_column(sa.String(60))
+    aggregate_type: Mapped[str] = mapped_column(sa.String(20))
+    aggregate_ref: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(20), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_traceback: Mapped[str | None] = mapped_column(sa.Text)
+    lease_token: Mapped[str | None] = mapped_column(sa.String(40))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "connector", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_aggregate", "connector", "aggregate_ref", "id"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'in_flight', 'delivered', 'dead')", name="status_known"
+        ),
+    )

@@ -1,0 +1,22 @@
+"""The web layer: pages, the JSON API and health checks, wired onto the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_web(app: Flask) -> None:
+    """Register extensions, security, translations and every blueprint."""
+    from hub.api import init_app as init_api
+    from hub.web import admin, auth, board, customers, health, i18n, missions, orders, security
+
+    security.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    health.init_app(app)
+    board.init_app(app)
+    customers.init_app(app)
+    orders.init_app(app)
+    missions.init_app(app)
+    admin.init_app(app)
+    init_api(app)

@@ -1,0 +1,71 @@
+"""Translations (French by default, English available), time zones and display filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, session
+from flask_babel import Babel, format_datetime, gettext
+
+from hub.errors import HubError
+from hub.money import format_cents, format_quantity, format_vat
+
+LANGUAGES = ("fr", "en")
+
+
+def _select_locale() -> str:
+    """Use the language the person picked (kept in their session), else the configured one."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def current_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else "fr"
+
+
+def translate_error(error: HubError) -> str:
+    """Render a domain error in the reader's language, with its parameters."""
+    return str(gettext(error.template, **error.params))
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=_select_locale)
+
+    @app.template_filter("money")
+    def _money(cents: int | None) -> str:
+        return "" if cents is None else format_cents(cents, current_language())
+
+    @app.template_filter("qty")
+    def _qty(milli: int) -> str:
+        return format_quantity(milli, current_language())
+
+    @app.template_filter("vat")
+    def _vat(bp: int) -> str:
+        return format_vat(bp)
+
+    @app.template_filter("when")
+    def _when(value: datetime | None, fmt: str = "short") -> str:
+        return "" if value is None else str(format_datetime(value, fmt))
+
+    @app.template_filter("local_input")
+    def _local_input(value: datetime | None) -> str:
+        """Format for an <input type=datetime-local> in the business's time zone."""
+        local = local_time(value)
+        return "" if local is None else local.strftime("%Y-%m-%dT%H:%M")
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"lang": current_language(), "languages": LANGUAGES}

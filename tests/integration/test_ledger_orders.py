@@ -1,0 +1,164 @@
+"""Orders through the ledger: history and outbox rows commit with the change, or not at all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from hub.db import get_session, write_transaction
+from hub.errors import InvalidInput, StaleEdit, TransitionError
+from hub.ledger.customers import CustomerInput, create_customer
+from hub.ledger.orders import (
+    Actor,
+    OrderInput,
+    cancel_order,
+    complete_order,
+    create_order,
+    get_order,
+    schedule_order,
+    update_order,
+)
+from hub.models import Order, OrderEvent, OutboxRow
+from tests.conftest import Users
+
+WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def _customer(session, email: str | None = "jeanne@example.com") -> int:
+    data = CustomerInput.parse({"name": "Jeanne Martin", "email": email, "address": "3 rue X"})
+    with write_transaction(session):
+        return create_customer(session, data).id
+
+
+def _order(session, users: Users, **extra) -> str:
+    customer_id = _customer(session)
+    data = OrderInput.parse(
+        {
+            "customer_id": customer_id,
+            "lines": [
+                {"service_code": "ASSEMBLY", "quantity": "1,5"},
+                {"service_code": "PARCEL", "quantity": 2, "unit_price": "2,50"},
+            ],
+            **extra,
+        }
+    )
+    with write_transaction(session):
+        order = create_order(session, Actor.of(users.concierge), data)
+        return order.ref
+
+
+def test_new_order_has_totals_history_and_outbox_rows(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users)
+        order = get_order(session, ref)
+        assert ref == f"C-{order.created_at.year}-{order.id:06d}"
+        # 1.5 h x 35,00 = 52,50 at 20 %; 2 x 2,50 = 5,00 at 20 %.
+        assert order.total_cents == 5750
+        assert order.vat_cents == 875 + 83
+        assert [e.kind for e in order.events] == ["created"]
+        rows = session.scalars(
+            sa.select(OutboxRow).where(OutboxRow.aggregate_ref == ref).order_by(OutboxRow.id)
+        ).all()
+        assert sorted((r.topic, r.connector) for r in rows) == [
+            ("order.created", "sheets"),
+            ("order.created", "stripe"),
+        ]
+        assert rows[0].payload["order"]["total_cents"] == 5750
+
+
+def test_order_moves_through_fulfilment_and_records_each_step(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users)
+        with write_transaction(session):
+            schedule_order(session, Actor.of(users.concierge), ref, WHEN, users.provider.id)
+        with write_transaction(session):
+            complete_order(session, Actor.of(users.provider), ref)
+        order = get_order(session, ref)
+        assert order.status == "done"
+        assert [(e.kind, e.from_status, e.to_status) for e in order.events] == [
+            ("created", None, "new"),
+            ("scheduled", "new", "scheduled"),
+            ("done", "scheduled", "done"),
+        ]
+        topics = session.scalars(
+            sa.select(OutboxRow.topic).where(OutboxRow.connector == "sheets").order_by(OutboxRow.id)
+        ).all()
+        assert topics == ["order.created", "order.scheduled", "order.done"]
+
+
+def test_forbidden_transition_changes_nothing(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users)
+        before = session.scalar(sa.select(sa.func.count()).select_from(OutboxRow))
+        with pytest.raises(TransitionError), write_transaction(session):
+            complete_order(session, Actor.of(users.concierge), ref)
+        assert get_order(session, ref).status == "new"
+        assert session.scalar(sa.select(sa.func.count()).select_from(OutboxRow)) == before
+        assert session.scalar(sa.select(sa.func.count()).select_from(OrderEvent)) == 1
+
+
+def test_provider_cannot_complete_someone_elses_mission(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users, scheduled_at=WHEN.isoformat(), provider_id=users.provider.id)
+        with pytest.raises(Exception) as info, write_transaction(session):
+            complete_order(session, Actor.of(users.other_provider), ref)
+        assert info.value.__class__.__name__ == "NotFound"
+        assert get_order(session, ref).status == "scheduled"
+
+
+def test_stale_edit_is_refused_and_the_first_edit_stays(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users)
+        order = get_order(session, ref)
+        seen_version = order.version
+        edit = OrderInput.parse(
+            {"customer_id": order.customer_id, "lines": [{"service_code": "KEYS"}], "notes": "A"}
+        )
+        with write_transaction(session):
+            update_order(session, Actor.of(users.concierge), ref, edit, expected_version=seen_version)
+        late = OrderInput.parse(
+            {"customer_id": order.customer_id, "lines": [{"service_code": "PARCEL"}], "notes": "B"}
+        )
+        with pytest.raises(StaleEdit), write_transaction(session):
+            update_order(session, Actor.of(users.concierge), ref, late, expected_version=seen_version)
+        assert get_order(session, ref).notes == "A"
+
+
+def test_cancelling_a_done_order_is_allowed_once(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users, scheduled_at=WHEN.isoformat(), provider_id=users.provider.id)
+        actor = Actor.of(users.admin)
+        with write_transaction(session):
+            complete_order(session, actor, ref)
+        with write_transaction(session):
+            cancel_order(session, actor, ref, "customer moved")
+        with pytest.raises(TransitionError), write_transaction(session):
+            cancel_order(session, actor, ref)
+        order = get_order(session, ref)
+        assert order.status == "cancelled"
+        assert order.events[-1].changes == {"reason": "customer moved"}
+
+
+def test_bad_line_input_names_the_field(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        customer_id = _customer(session)
+        with pytest.raises(InvalidInput) as info:
+            OrderInput.parse(
+                {"customer_id": customer_id, "lines": [{"service_code": "KEYS", "quantity": "-1"}]}
+            )
+        assert info.value.field == "lines.0.quantity"
+        data = OrderInput.parse({"customer_id": customer_id, "lines": [{"service_code": "NOPE"}]})
+        with pytest.raises(InvalidInput) as info, write_transaction(session):
+            create_order(session, Actor.of(users.concierge), data)
+        assert info.value.field == "lines.0.service_code"
+        assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
