@@ -22,7 +22,7 @@ _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a miss costs as much time as a hit.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "hub_"
+TOKEN_PREFIX = "hub_"  # noqa: S105 - a public marker, not a secret
 
 
 def hash_password(password: str) -> str:
@@ -41,7 +41,7 @@ def check_password(user: User | None, password: str) -> bool:
     """Verify a password in constant-ish time whether or not the user exists."""
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
-        ok = _hasher.verify(stored, password)
+        ok: bool = _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     return ok and user is not None and user.password_hash is not None
@@ -128,9 +128,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user a live token belongs to, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalars(
-        sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))
-    ).first()
+    row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user

@@ -1,4 +1,4 @@
-"""Typed configuration, read once: defaults, then the TOML file, then environment, then overrides."""
+"""Typed configuration read once: defaults, TOML file, environment, then overrides."""
 
 from __future__ import annotations
 
@@ -139,7 +139,11 @@ def _env_values(environ: dict[str, str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {name: {} for name in _SECTIONS}
     for section, cls in _SECTIONS.items():
         for f in fields(cls):
-            var = f"HUB_{f.name.upper()}" if section == "hub" else f"HUB_{section.upper()}_{f.name.upper()}"
+            var = (
+                f"HUB_{f.name.upper()}"
+                if section == "hub"
+                else f"HUB_{section.upper()}_{f.name.upper()}"
+            )
             if var in environ:
                 out[section][f.name] = environ[var]
     return out

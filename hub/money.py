@@ -23,8 +23,6 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _NUMBER = re.compile(r"^\d{1,3}(?:[ ]\d{3})+(?:[.,]\d+)?$|^\d+(?:[.,]\d+)?$|^[.,]\d+$")
 
 
-
-
 _NOT_A_NUMBER = N_("“%(text)s” is not a number; write it like 12,50.")
 
 

@@ -1,1 +1,1 @@
-"""The ledger's domain rules: every change to customers, orders and the catalogue goes through here."""
+"""The ledger's domain rules: every change to customers, orders and the catalogue."""

@@ -47,9 +47,7 @@ class ServiceInput:
         assert code is not None
         code = code.upper()
         if not _CODE.match(code):
-            raise InvalidInput(
-                N_("Use 2 to 40 capital letters, digits, - or _."), field="code"
-            )
+            raise InvalidInput(N_("Use 2 to 40 capital letters, digits, - or _."), field="code")
         label = validation.text(data.get("label"), "label", max_length=200, required=True)
         assert label is not None
         unit = str(data.get("unit") or "")
@@ -129,7 +127,11 @@ def seed_default_catalogue(session: Session) -> int:
         if code not in existing:
             session.add(
                 Service(
-                    code=code, label=label, unit=unit, unit_price_cents=price, vat_bp=vat,
+                    code=code,
+                    label=label,
+                    unit=unit,
+                    unit_price_cents=price,
+                    vat_bp=vat,
                     active=True,
                 )
             )

@@ -65,7 +65,7 @@ def update_customer(
     customer = get_customer(session, customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise StaleEdit(
-            N_("Someone else changed this customer meanwhile. Check their version, then save again.")
+            N_("Someone else changed this customer meanwhile. Review it, then save again.")
         )
     customer.name = data.name
     customer.email = data.email

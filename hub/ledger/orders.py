@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from hub.db import utcnow
-from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
+from hub.errors import N_, AmountError, Forbidden, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
 from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import order_snapshot
@@ -25,7 +25,7 @@ from hub.models import (
     Service,
     User,
 )
-from hub.money import AmountError, line_amounts, parse_cents, parse_quantity_milli
+from hub.money import line_amounts, parse_cents, parse_quantity_milli
 
 MAX_LINES = 50
 

@@ -23,9 +23,7 @@ def text(value: object, field: str, *, max_length: int, required: bool = False) 
             raise InvalidInput(N_("This field is required."), field=field)
         return None
     if len(cleaned) > max_length:
-        raise InvalidInput(
-            N_("At most %(max)s characters."), field=field, max=max_length
-        )
+        raise InvalidInput(N_("At most %(max)s characters."), field=field, max=max_length)
     if "\x00" in cleaned:
         raise InvalidInput(N_("This field contains a forbidden character."), field=field)
     return cleaned
@@ -37,7 +35,9 @@ def email(value: object, field: str = "email", *, required: bool = False) -> str
     if cleaned is None:
         return None
     if not _EMAIL.match(cleaned):
-        raise InvalidInput(N_("“%(value)s” is not an e-mail address."), field=field, value=cleaned[:60])
+        raise InvalidInput(
+            N_("“%(value)s” is not an e-mail address."), field=field, value=cleaned[:60]
+        )
     return cleaned.lower()
 
 
@@ -47,5 +47,7 @@ def phone(value: object, field: str = "phone") -> str | None:
     if cleaned is None:
         return None
     if not _PHONE.match(cleaned):
-        raise InvalidInput(N_("“%(value)s” is not a phone number."), field=field, value=cleaned[:40])
+        raise InvalidInput(
+            N_("“%(value)s” is not a phone number."), field=field, value=cleaned[:40]
+        )
     return cleaned

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from hub.db import Base, make_engine
 from hub import models  # noqa: F401 - registers the tables on Base.metadata
+from hub.db import Base, make_engine
 
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")

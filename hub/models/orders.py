@@ -42,9 +42,7 @@ class Order(Base):
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(sa.String(20), default=OrderStatus.NEW.value)
-    billing_status: Mapped[str] = mapped_column(
-        sa.String(20), default=BillingStatus.UNBILLED.value
-    )
+    billing_status: Mapped[str] = mapped_column(sa.String(20), default=BillingStatus.UNBILLED.value)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str | None] = mapped_column(sa.Text)

@@ -123,12 +123,16 @@ def test_stale_edit_is_refused_and_the_first_edit_stays(app: Flask, users: Users
             {"customer_id": order.customer_id, "lines": [{"service_code": "KEYS"}], "notes": "A"}
         )
         with write_transaction(session):
-            update_order(session, Actor.of(users.concierge), ref, edit, expected_version=seen_version)
+            update_order(
+                session, Actor.of(users.concierge), ref, edit, expected_version=seen_version
+            )
         late = OrderInput.parse(
             {"customer_id": order.customer_id, "lines": [{"service_code": "PARCEL"}], "notes": "B"}
         )
         with pytest.raises(StaleEdit), write_transaction(session):
-            update_order(session, Actor.of(users.concierge), ref, late, expected_version=seen_version)
+            update_order(
+                session, Actor.of(users.concierge), ref, late, expected_version=seen_version
+            )
         assert get_order(session, ref).notes == "A"
 
 
