@@ -14,13 +14,23 @@ from flask import Flask, Response, g, request
 # Stripe keys, webhook secrets, hub API tokens, bearer headers and card-like digit runs.
 _SECRET = re.compile(
     r"(sk|rk|pk)_(live|test)_[A-Za-z0-9]+|whsec_[A-Za-z0-9]+|hub_[A-Za-z0-9_\-]{8,}"
-    r"|Bearer\s+\S+|\b(?:\d[ -]?){13,19}\b"
+    r"|Bearer\s+[A-Za-z0-9._~+/=-]+|\b(?:\d[ -]?){12,18}\d\b"
 )
 
 
 def redact(text: str) -> str:
     """Mask anything in a log line that looks like a key, a token or a card number."""
     return _SECRET.sub("[redacted]", text)
+
+
+def _redact_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_values(item) for item in value]
+    return value
 
 
 class JsonFormatter(logging.Formatter):
@@ -36,7 +46,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, default=str, ensure_ascii=False))
+        return json.dumps(_redact_values(entry), default=str, ensure_ascii=False)
 
 
 def configure(level: str = "INFO") -> None:
