@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, session
 from flask_babel import Babel, format_datetime, gettext
 
-from hub.errors import HubError
+from hub.errors import N_, HubError
 from hub.money import format_cents, format_quantity, format_vat
 
 LANGUAGES = ("fr", "en")
@@ -35,6 +35,31 @@ def translate_error(error: HubError) -> str:
     return str(gettext(error.template, **error.params))
 
 
+#: Names people read for the fulfilment and billing states (msgids; stored values stay English).
+STATUS_LABELS = {
+    "new": N_("New"),
+    "scheduled": N_("Scheduled"),
+    "done": N_("Done"),
+    "cancelled": N_("Cancelled"),
+    "unbilled": N_("Not billed yet"),
+    "pending": N_("Billing pending"),
+    "invoiced": N_("Invoiced"),
+    "paid": N_("Paid"),
+    "payment_failed": N_("Payment failed"),
+    "void": N_("Void"),
+    "credited": N_("Credited"),
+    "uncollectible": N_("Uncollectible"),
+}
+
+
+def status_label(status: str | None) -> str:
+    """Return the reader's name for an order or billing state."""
+    if not status:
+        return ""
+    template = STATUS_LABELS.get(status)
+    return str(gettext(template)) if template else status
+
+
 def local_time(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -43,6 +68,7 @@ def local_time(value: datetime | None) -> datetime | None:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale)
+    app.add_template_global(status_label, "status_label")
 
     @app.template_filter("money")
     def _money(cents: int | None) -> str:
