@@ -1,0 +1,149 @@
+"""Read-side queries over orders: filtered lists with keyset pagination, fast at a million rows.
+
+No OFFSET and no COUNT(*) of the whole table: each page asks for ``limit + 1`` rows after
+the cursor along an indexed order, so page N costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from hub.errors import N_, InvalidInput
+from hub.ledger.orders import Actor
+from hub.models import BillingStatus, Customer, Order, OrderStatus, Role
+
+MAX_LIMIT = 200
+_ESCAPE = "\\"
+
+
+def encode_cursor(values: dict[str, Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """Read an opaque cursor handed out by list_orders, refusing anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput(N_("This page link is damaged; start again."), field="cursor") from exc
+    if not isinstance(values, dict) or not isinstance(values.get("id"), int):
+        raise InvalidInput(N_("This page link is damaged; start again."), field="cursor")
+    return values
+
+
+def _choice(value: str | None, allowed: type[OrderStatus] | type[BillingStatus], field: str) -> str:
+    if value not in {member.value for member in allowed}:
+        raise InvalidInput(N_("Unknown state %(value)s."), field=field, value=str(value)[:40])
+    return str(value)
+
+
+def _text_filter(q: str) -> sa.ColumnElement[bool]:
+    """Match an order reference or number exactly, or any customer whose name or e-mail holds q."""
+    words = q.lower().split()[:5]
+    customers = sa.select(Customer.id)
+    for word in words:
+        pattern = "%" + word.replace(_ESCAPE, 2 * _ESCAPE).replace("%", "\\%").replace("_", "\\_")
+        customers = customers.where(
+            sa.or_(
+                Customer.search_key.like(pattern + "%", escape=_ESCAPE),
+                Customer.phone.like(pattern + "%", escape=_ESCAPE),
+            )
+        )
+    clauses: list[sa.ColumnElement[bool]] = [
+        Order.ref == q.strip().upper(),
+        Order.customer_id.in_(customers),
+    ]
+    digits = q.strip().lstrip("#")
+    if digits.isdigit() and len(digits) < 15:
+        clauses.append(Order.id == int(digits))
+    return sa.or_(*clauses)
+
+
+def _day_start(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def list_orders(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    billing_status: str | None = None,
+    updated_since: datetime | None = None,
+    provider_id: int | None = None,
+    customer_id: int | None = None,
+    q: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    zone: tzinfo | None = None,
+) -> tuple[list[Order], str | None]:
+    """Return one page of the orders the actor may see, and the cursor of the next page or None.
+
+    Newest first by default; with ``updated_since``, oldest change first so that a client
+    syncing changes can resume from the cursor. ``day_from``/``day_to`` bound the scheduled
+    day (inclusive) in ``zone`` (UTC when not given).
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    stmt = sa.select(Order).options(selectinload(Order.provider))
+    if actor.role == Role.PROVIDER:
+        # Providers see only their own missions, whatever filter they ask for.
+        stmt = stmt.where(Order.provider_id == (actor.user_id or -1))
+    if status:
+        stmt = stmt.where(Order.status == _choice(status, OrderStatus, "status"))
+    if billing_status:
+        stmt = stmt.where(
+            Order.billing_status == _choice(billing_status, BillingStatus, "billing_status")
+        )
+    if provider_id is not None:
+        stmt = stmt.where(Order.provider_id == provider_id)
+    if customer_id is not None:
+        stmt = stmt.where(Order.customer_id == customer_id)
+    if q and q.strip():
+        stmt = stmt.where(_text_filter(q[:200]))
+    if day_from is not None:
+        stmt = stmt.where(Order.scheduled_at >= _day_start(day_from, zone or UTC))
+    if day_to is not None:
+        stmt = stmt.where(Order.scheduled_at < _day_start(day_to + timedelta(days=1), zone or UTC))
+    after = decode_cursor(cursor) if cursor else None
+    if updated_since is not None:
+        if updated_since.tzinfo is None:
+            raise InvalidInput(N_("Give the time zone of updated_since."), field="updated_since")
+        stmt = stmt.where(Order.updated_at >= updated_since)
+        if after is not None:
+            try:
+                seen = datetime.fromisoformat(str(after.get("u")))
+            except ValueError as exc:
+                raise InvalidInput(
+                    N_("This page link is damaged; start again."), field="cursor"
+                ) from exc
+            stmt = stmt.where(
+                sa.or_(
+                    Order.updated_at > seen,
+                    sa.and_(Order.updated_at == seen, Order.id > after["id"]),
+                )
+            )
+        stmt = stmt.order_by(Order.updated_at, Order.id)
+    else:
+        if after is not None:
+            stmt = stmt.where(Order.id < after["id"])
+        stmt = stmt.order_by(Order.id.desc())
+    rows = list(session.scalars(stmt.limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    values: dict[str, Any] = {"id": last.id}
+    if updated_since is not None:
+        values["u"] = last.updated_at.isoformat()
+    return rows, encode_cursor(values)
