@@ -35,7 +35,9 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         values = json.loads(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput(N_("This page link is damaged; start again."), field="cursor") from exc
-    if not isinstance(values, dict) or not isinstance(values.get("id"), int):
+    last_id = values.get("id") if isinstance(values, dict) else None
+    # Bounded so that a forged cursor cannot overflow an integer column (a 500, not a 422).
+    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**62:
         raise InvalidInput(N_("This page link is damaged; start again."), field="cursor")
     return values
 
@@ -63,7 +65,8 @@ def _text_filter(q: str) -> sa.ColumnElement[bool]:
         Order.customer_id.in_(customers),
     ]
     digits = q.strip().lstrip("#")
-    if digits.isdigit() and len(digits) < 15:
+    # isascii(): str.isdigit() also accepts digits such as "²" that int() refuses.
+    if digits.isascii() and digits.isdigit() and len(digits) < 15:
         clauses.append(Order.id == int(digits))
     return sa.or_(*clauses)
 
@@ -95,7 +98,7 @@ def list_orders(
     day (inclusive) in ``zone`` (UTC when not given).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Order).options(selectinload(Order.provider))
+    stmt = sa.select(Order).options(selectinload(Order.provider), selectinload(Order.lines))
     if actor.role == Role.PROVIDER:
         # Providers see only their own missions, whatever filter they ask for.
         stmt = stmt.where(Order.provider_id == (actor.user_id or -1))
@@ -127,6 +130,8 @@ def list_orders(
                 raise InvalidInput(
                     N_("This page link is damaged; start again."), field="cursor"
                 ) from exc
+            if seen.tzinfo is None or not 1970 <= seen.year <= 2999:
+                raise InvalidInput(N_("This page link is damaged; start again."), field="cursor")
             stmt = stmt.where(
                 sa.or_(
                     Order.updated_at > seen,
