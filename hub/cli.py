@@ -29,6 +29,13 @@ class Context:
                 raise click.ClickException(str(exc)) from exc
         return self._app
 
+    def close(self) -> None:
+        """Release the database connections a command opened."""
+        if self._app is not None:
+            from hub.db import get_db
+
+            get_db(self._app).dispose()
+
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
@@ -37,7 +44,7 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Run and administer the concierge hub."""
-    ctx.ensure_object(Context)
+    ctx.call_on_close(ctx.ensure_object(Context).close)
 
 
 @main.command("init")
@@ -60,10 +67,12 @@ def init_command(ctx: Context, demo: bool) -> None:
             added = seed_default_catalogue(session)
         click.echo(f"Catalogue: {added} service(s) added.")
         if demo:
+            from hub import get_config
             from hub.demo import seed_demo
 
             report = seed_demo(session, progress=click.echo)
             click.echo(report)
+            click.echo(f"Sign in at {get_config(ctx.app).hub.base_url}/login.")
 
 
 @main.group("user")
