@@ -32,7 +32,7 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     """Read an opaque cursor handed out by list_orders, refusing anything else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values: dict[str, Any] = json.loads(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput(N_("This page link is damaged; start again."), field="cursor") from exc
     last_id = values.get("id") if isinstance(values, dict) else None
