@@ -1,9 +1,21 @@
-"""JSON API v1: placeholder."""
+"""JSON API v1 at /api/v1: bearer tokens, JSON errors, keyset pages, an OpenAPI document.
+
+Each module adds its routes to the one blueprint when imported; init_app registers it.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from hub.api import auth, customers, errors, openapi, orders, services
+from hub.api.blueprint import bp
+from hub.web.security import csrf
+
+__all__ = ["auth", "bp", "customers", "errors", "init_app", "openapi", "orders", "services"]
+
 
 def init_app(app: Flask) -> None:
-    return None
+    """Register the API; tokens, not cookies, authenticate it, so CSRF does not apply."""
+    csrf.exempt(bp)
+    errors.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,97 @@
+"""Every API error as JSON: ``{"error": {"code", "message", "fields"}}``, never an HTML page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from hub.api.blueprint import PREFIX, bp
+from hub.errors import HubError
+
+HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be read."),
+    401: ("unauthorized", "Send a valid API token as 'Authorization: Bearer <token>'."),
+    403: ("forbidden", "Your role does not allow this."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+    429: ("too_many_requests", "Too many requests; wait, then try again."),
+    500: ("server_error", "Something went wrong on our side."),
+}
+# Headers of an HTTP error that the JSON answer must keep.
+_KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> Response:
+    """Build the JSON body every API error shares."""
+    response = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+    response.status_code = status
+    return response
+
+
+def hub_error(exc: HubError) -> Response:
+    """Answer a domain error with its status, code and the field it is about."""
+    fields = {exc.field: exc.message} if exc.field else {}
+    return error_response(exc.http_status, exc.code, exc.message, fields)
+
+
+def http_error(exc: HTTPException) -> Response:
+    """Answer an HTTP error (unknown address, bad method, unreadable body) as JSON."""
+    status = exc.code or 500
+    code, message = HTTP_CODES.get(status, ("error", "The request failed."))
+    # Our own descriptions are specific; werkzeug's stock ones are replaced by ours.
+    if exc.description and exc.description != type(exc).description:
+        message = exc.description
+    response = error_response(status, code, message)
+    for name, value in exc.get_headers():
+        if name in _KEPT_HEADERS:
+            response.headers[name] = value
+    return response
+
+
+def is_api_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def _chained(app: Flask, status: int) -> Callable[[HTTPException], Any]:
+    """Answer API addresses in JSON and leave every other address to the pages' handlers."""
+    previous = dict(app.error_handler_spec[None][status])
+
+    def page_handler(exc: HTTPException) -> Callable[[HTTPException], Any] | None:
+        # Flask's own lookup order (code before class, blueprint before app), minus this one.
+        for code in (status, None):
+            for name in (*request.blueprints, None):
+                handlers = (
+                    previous
+                    if (name, code) == (None, status)
+                    else app.error_handler_spec[name][code]
+                )
+                for cls in type(exc).__mro__:
+                    if cls in handlers:
+                        return handlers[cls]
+        return None
+
+    def handle(exc: HTTPException) -> Any:
+        if is_api_request():
+            return http_error(exc)
+        handler = page_handler(exc)
+        return exc if handler is None else handler(exc)
+
+    return handle
+
+
+bp.register_error_handler(HubError, hub_error)
+bp.register_error_handler(HTTPException, http_error)
+
+
+def init_app(app: Flask) -> None:
+    # Routing errors (unknown address, method not allowed) happen before any blueprint is
+    # chosen, so only app-level handlers see them; they defer to the pages elsewhere.
+    for status in (404, 405):
+        app.register_error_handler(status, _chained(app, status))
