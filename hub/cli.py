@@ -98,6 +98,9 @@ def user_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        # An empty line on stdin is a mistake, not a wish for a user who cannot sign in.
+        raise click.ClickException("No password given: pass one on standard input.")
     with ctx.app.app_context():
         session = get_session()
         try:
