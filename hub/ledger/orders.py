@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -142,7 +142,8 @@ def _parse_when(value: object) -> datetime | None:
         )
     if not 2000 <= parsed.year <= 2100:
         raise InvalidInput(N_("That date is out of range."), field="scheduled_at")
-    return parsed
+    # In UTC, as the database hands it back, so snapshots read the same before and after.
+    return parsed.astimezone(UTC)
 
 
 # -- reading -------------------------------------------------------------------------------
