@@ -1,19 +1,147 @@
-"""Placeholder for the customers pages."""
+"""Customer pages for staff: search, create, view with their orders, and edit."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-from flask.typing import ResponseReturnValue
+from typing import Any
 
-from hub.web.auth import staff_required
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from hub.db import get_session, write_transaction
+from hub.errors import StaleEdit
+from hub.ledger.customers import (
+    CustomerInput,
+    create_customer,
+    get_customer,
+    search_customers,
+    update_customer,
+)
+from hub.ledger.orders import Actor
+from hub.ledger.queries import list_orders
+from hub.models import Customer
+from hub.web.auth import current, staff_required
+from hub.web.forms import collect_errors, handle_hub_errors, parse_version
+from hub.web.i18n import translate_error
 
 bp = Blueprint("customers", __name__)
+handle_hub_errors(bp)
+
+FIELDS = ("name", "email", "phone", "address", "notes")
+PAGE_SIZE = 25
+ORDERS_SHOWN = 20
+#: Stand-in values that let the parser go on past a bad field to find the next one.
+STAND_INS = {"name": "-"}
+
+
+def form_values(prefix: str = "") -> dict[str, str]:
+    """Return the customer fields as typed, under an optional name prefix such as ``customer.``."""
+    return {name: request.form.get(prefix + name, "") for name in FIELDS}
+
+
+def parse_customer(values: dict[str, str]) -> tuple[CustomerInput | None, dict[str, str]]:
+    """Validate typed customer fields, returning every field's error at once."""
+    return collect_errors(CustomerInput.parse, values, STAND_INS)
+
+
+def values_of(customer: Customer) -> dict[str, str]:
+    return {name: getattr(customer, name) or "" for name in FIELDS}
+
+
+def _after() -> int | None:
+    raw = request.args.get("after", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**62 else None
 
 
 @bp.get("/customers")
 @staff_required
 def index() -> ResponseReturnValue:
-    return "customers"
+    query = request.args.get("q", "")[:200]
+    found = search_customers(get_session(), query, limit=PAGE_SIZE + 1, after_id=_after())
+    more = len(found) > PAGE_SIZE
+    customers = found[:PAGE_SIZE]
+    next_url = url_for("customers.index", q=query or None, after=customers[-1].id) if more else None
+    return render_template(
+        "customers/index.html",
+        customers=customers,
+        q=query,
+        next_url=next_url,
+        paged=_after() is not None,
+    )
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@staff_required
+def new() -> ResponseReturnValue:
+    values = {name: "" for name in FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = form_values()
+        data, errors = parse_customer(values)
+        if data is not None:
+            session = get_session()
+            with write_transaction(session):
+                customer = create_customer(session, data)
+            flash(_("Customer %(name)s created.", name=customer.name), "success")
+            return redirect(url_for("customers.view", customer_id=customer.id))
+    status = 422 if errors else 200
+    return render_template("customers/form.html", values=values, errors=errors), status
+
+
+@bp.get("/customers/<int:customer_id>")
+@staff_required
+def view(customer_id: int) -> ResponseReturnValue:
+    session = get_session()
+    customer = get_customer(session, customer_id)
+    orders, next_cursor = list_orders(
+        session, Actor.of(current()), customer_id=customer.id, limit=ORDERS_SHOWN
+    )
+    return render_template(
+        "customers/view.html", customer=customer, orders=orders, more=next_cursor is not None
+    )
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(customer_id: int) -> ResponseReturnValue:
+    session = get_session()
+    customer = get_customer(session, customer_id)
+    values = values_of(customer)
+    version = customer.version
+    errors: dict[str, str] = {}
+    stale: dict[str, Any] | None = None
+    status = 200
+    if request.method == "POST":
+        values = form_values()
+        seen_version = parse_version(request.form.get("version"))
+        data, errors = parse_customer(values)
+        status = 422
+        if data is not None:
+            try:
+                with write_transaction(session):
+                    update_customer(session, customer_id, data, expected_version=seen_version)
+            except StaleEdit as exc:
+                # Keep what they typed, show what is stored now, and let a second save win.
+                customer = get_customer(session, customer_id)
+                version = customer.version
+                stale = {"message": translate_error(exc), "stored": values_of(customer)}
+                status = 409
+            else:
+                flash(_("Customer saved."), "success")
+                return redirect(url_for("customers.view", customer_id=customer_id))
+        else:
+            version = seen_version
+    return (
+        render_template(
+            "customers/form.html",
+            customer=customer,
+            values=values,
+            errors=errors,
+            version=version,
+            stale=stale,
+        ),
+        status,
+    )
 
 
 def init_app(app: Flask) -> None:

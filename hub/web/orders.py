@@ -1,25 +1,316 @@
-"""Placeholder for the order pages."""
+"""Order pages for staff: the list, the new-order form, the order page, its actions and edit."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-from flask.typing import ResponseReturnValue
+from datetime import date
+from typing import Any
 
-from hub.web.auth import staff_required
+import sqlalchemy as sa
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, selectinload
+
+from hub.accounts import list_providers
+from hub.db import get_session, write_transaction
+from hub.errors import N_, Conflict, HubError, InvalidInput
+from hub.ledger import states
+from hub.ledger.catalogue import list_services
+from hub.ledger.customers import create_customer, search_customers
+from hub.ledger.orders import (
+    Actor,
+    OrderInput,
+    cancel_order,
+    complete_order,
+    create_order,
+    get_order,
+    schedule_order,
+    update_order,
+)
+from hub.ledger.queries import list_orders
+from hub.models import BillingStatus, Customer, Order, OrderEvent, OrderStatus
+from hub.web.auth import current, staff_required
+from hub.web.forms import business_zone, handle_hub_errors, parse_local_datetime, parse_version
+from hub.web.i18n import status_label, translate_error
+from hub.web.order_form import OrderForm, check, place_error
+from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
 bp = Blueprint("orders", __name__)
+handle_hub_errors(bp)
+
+PAGE_SIZE = 50
+CUSTOMER_CHOICES = 20
+FILTERS = ("status", "billing_status", "provider_id", "day_from", "day_to", "q", "customer_id")
+
+
+def _actor() -> Actor:
+    return Actor.of(current())
+
+
+# -- the list ------------------------------------------------------------------------------
+
+
+def _read_filters(args: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """Turn the list's query string into list_orders arguments, noting unreadable ones."""
+    chosen: dict[str, Any] = {}
+    for name, kind in (("status", OrderStatus), ("billing_status", BillingStatus)):
+        value = args.get(name, "")
+        if value and value not in {member.value for member in kind}:
+            errors[name] = _("Unknown state.")
+        elif value:
+            chosen[name] = value
+    for name in ("provider_id", "customer_id"):
+        value = args.get(name, "")
+        if value and not (value.isdigit() and int(value) < 2**62):
+            errors[name] = _("Choose from the list.")
+        elif value:
+            chosen[name] = int(value)
+    for name in ("day_from", "day_to"):
+        value = args.get(name, "")
+        try:
+            if value:
+                chosen[name] = date.fromisoformat(value)
+        except ValueError:
+            errors[name] = _("Expected a date like 2026-03-14.")
+    if args.get("q", "").strip():
+        chosen["q"] = args["q"][:200]
+    return chosen
 
 
 @bp.get("/orders")
 @staff_required
 def index() -> ResponseReturnValue:
-    return "orders"
+    session = get_session()
+    args = {name: request.args.get(name, "") for name in FILTERS}
+    errors: dict[str, str] = {}
+    chosen = _read_filters(args, errors)
+    limit = request.args.get("limit", "")
+    page_size = min(int(limit), 100) if limit.isdigit() and int(limit) > 0 else PAGE_SIZE
+    orders: list[Order] = []
+    next_cursor = None
+    if not errors:
+        try:
+            orders, next_cursor = list_orders(
+                session,
+                _actor(),
+                cursor=request.args.get("cursor") or None,
+                limit=page_size,
+                zone=business_zone(),
+                **chosen,
+            )
+        except InvalidInput as exc:
+            errors[exc.field or ""] = translate_error(exc)
+    kept: dict[str, Any] = {name: value for name, value in args.items() if value}
+    if limit:
+        kept["limit"] = limit
+    return render_template(
+        "orders/index.html",
+        orders=orders,
+        args=args,
+        errors=errors,
+        status_options=[(s.value, status_label(s.value)) for s in OrderStatus],
+        billing_options=[(b.value, status_label(b.value)) for b in BillingStatus],
+        provider_options=[(p.id, p.name) for p in list_providers(session)],
+        next_url=url_for("orders.index", cursor=next_cursor, **kept) if next_cursor else None,
+        first_url=url_for("orders.index", **kept) if request.args.get("cursor") else None,
+    ), (422 if errors else 200)
 
 
-@bp.get("/orders/new")
+# -- the new-order form --------------------------------------------------------------------
+
+
+def _customer_choices(session: Session, form: OrderForm) -> list[Customer]:
+    """Offer the customers matching the search box (else the newest), the chosen one first."""
+    found = search_customers(session, form.customer_q, limit=CUSTOMER_CHOICES)
+    if form.customer_id.isdigit() and 0 < int(form.customer_id) < 2**62:
+        chosen = session.get(Customer, int(form.customer_id))
+        if chosen is not None:
+            found = [chosen, *(c for c in found if c.id != chosen.id)]
+    return found
+
+
+def _render_form(form: OrderForm, status: int, **extra: Any) -> ResponseReturnValue:
+    session = get_session()
+    providers = list_providers(session)
+    return render_template(
+        "orders/form.html",
+        form=form,
+        services=list_services(session),
+        provider_options=[(p.id, p.name) for p in providers],
+        **extra,
+    ), status
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
 @staff_required
 def new() -> ResponseReturnValue:
-    return "new"
+    session = get_session()
+    if request.method == "GET":
+        form = OrderForm(customer_id=request.args.get("customer_id", "").strip())
+        return _render_form(form, 200, customers=_customer_choices(session, form))
+    form = OrderForm.from_request()
+    action = request.form.get("action", "")
+    if action in ("add_line", "find_customer"):
+        # Posting back without JavaScript: grow the form or refresh the customers; store nothing.
+        if action == "add_line":
+            form.add_row()
+        return _render_form(form, 200, customers=_customer_choices(session, form))
+    checked = check(form, list_services(session), list_providers(session))
+    if checked is not None:
+        try:
+            with write_transaction(session):
+                customer_id = checked.customer_id
+                if checked.new_customer is not None:
+                    customer_id = create_customer(session, checked.new_customer).id
+                assert customer_id is not None
+                data = OrderInput.parse(checked.order_data(customer_id))
+                order = create_order(session, _actor(), data)
+        except InvalidInput as exc:
+            place_error(form, checked, exc)
+        else:
+            flash(_("Order %(ref)s recorded.", ref=order.ref), "success")
+            return redirect(url_for("orders.view", ref=order.ref))
+    return _render_form(form, 422, customers=_customer_choices(session, form))
+
+
+# -- the order page and its actions --------------------------------------------------------
+
+
+def _load(session: Session, ref: str) -> Order:
+    order = get_order(session, ref)
+    session.scalars(
+        sa.select(OrderEvent)
+        .where(OrderEvent.order_id == order.id)
+        .options(selectinload(OrderEvent.actor))
+    ).all()
+    return order
+
+
+def _render_order(
+    order: Order, status: int = 200, *, message: str = "", errors: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    allowed = states.FULFILMENT[OrderStatus(order.status)]
+    history = [
+        (event, who(event), describe_kind(event), describe_changes(event.changes))
+        for event in order.events
+    ]
+    return render_template(
+        "orders/view.html",
+        order=order,
+        vat_rows=vat_breakdown(order),
+        history=history,
+        provider_options=[(p.id, p.name) for p in list_providers(get_session())],
+        can_schedule=OrderStatus.SCHEDULED in allowed,
+        can_complete=OrderStatus.DONE in allowed,
+        can_cancel=OrderStatus.CANCELLED in allowed,
+        can_edit=states.is_editable(order.status, order.billing_status),
+        message=message,
+        errors=errors or {},
+    ), status
+
+
+@bp.get("/orders/<ref>")
+@staff_required
+def view(ref: str) -> ResponseReturnValue:
+    return _render_order(_load(get_session(), ref))
+
+
+def _act(ref: str, change: Any, done_message: str) -> ResponseReturnValue:
+    """Apply one state change; on refusal show the order as it is now, with the reason."""
+    session = get_session()
+    try:
+        with write_transaction(session):
+            change(session)
+    except HubError as exc:
+        if not isinstance(exc, (Conflict, InvalidInput)):
+            raise
+        errors = {exc.field: translate_error(exc)} if exc.field else {}
+        order = _load(session, ref)
+        return _render_order(order, exc.http_status, message=translate_error(exc), errors=errors)
+    flash(done_message, "success")
+    return redirect(url_for("orders.view", ref=ref))
+
+
+@bp.post("/orders/<ref>/schedule")
+@staff_required
+def schedule(ref: str) -> ResponseReturnValue:
+    version = parse_version(request.form.get("version"))
+    provider = request.form.get("provider_id", "").strip()
+
+    def change(session: Session) -> None:
+        when = parse_local_datetime(request.form.get("scheduled_at"), "scheduled_at")
+        if provider and not provider.isdigit():
+            raise InvalidInput(N_("Choose an active provider."), field="provider_id")
+        schedule_order(
+            session,
+            _actor(),
+            ref,
+            when,
+            int(provider) if provider else None,
+            expected_version=version,
+        )
+
+    return _act(ref, change, _("Order %(ref)s scheduled.", ref=ref))
+
+
+@bp.post("/orders/<ref>/complete")
+@staff_required
+def complete(ref: str) -> ResponseReturnValue:
+    version = parse_version(request.form.get("version"))
+    return _act(
+        ref,
+        lambda session: complete_order(session, _actor(), ref, expected_version=version),
+        _("Order %(ref)s marked done.", ref=ref),
+    )
+
+
+@bp.post("/orders/<ref>/cancel")
+@staff_required
+def cancel(ref: str) -> ResponseReturnValue:
+    version = parse_version(request.form.get("version"))
+    reason = request.form.get("reason", "")
+    return _act(
+        ref,
+        lambda session: cancel_order(session, _actor(), ref, reason, expected_version=version),
+        _("Order %(ref)s cancelled.", ref=ref),
+    )
+
+
+# -- editing -------------------------------------------------------------------------------
+
+
+@bp.route("/orders/<ref>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(ref: str) -> ResponseReturnValue:
+    session = get_session()
+    order = get_order(session, ref)
+    if request.method == "GET":
+        if not states.is_editable(order.status, order.billing_status):
+            flash(_("Only open, unbilled orders can be edited."), "error")
+            return redirect(url_for("orders.view", ref=ref))
+        return _render_form(OrderForm.of_order(order), 200, order=order, version=order.version)
+    form = OrderForm.from_request()
+    version = parse_version(request.form.get("version"))
+    if request.form.get("action") == "add_line":
+        form.add_row()
+        return _render_form(form, 200, order=order, version=version)
+    checked = check(form, list_services(session), list_providers(session), with_customer=False)
+    if checked is None:
+        return _render_form(form, 422, order=order, version=version)
+    try:
+        with write_transaction(session):
+            data = OrderInput.parse(checked.order_data(order.customer_id))
+            update_order(session, _actor(), ref, data, expected_version=version)
+    except Conflict as exc:
+        # Keep what they typed, show the order as stored now; a second save applies theirs.
+        order = _load(session, ref)
+        form.errors[""] = translate_error(exc)
+        return _render_form(form, 409, order=order, version=order.version, stale=True)
+    except InvalidInput as exc:
+        place_error(form, checked, exc)
+        return _render_form(form, 422, order=order, version=version)
+    flash(_("Order %(ref)s saved.", ref=ref), "success")
+    return redirect(url_for("orders.view", ref=ref))
 
 
 def init_app(app: Flask) -> None:
