@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
-from hub import accounts
+from hub import accounts, create_app
 from hub.cli import main
-from hub.db import Database
+from hub.config import load_config
+from hub.db import Database, get_db
 from hub.models import (
     ApiToken,
     BillingStatus,
@@ -244,6 +245,7 @@ def test_user_create_refuses_a_second_user_with_the_same_email(hub: Hub) -> None
 
 
 def test_token_create_prints_a_token_of_which_only_the_hash_is_stored(hub: Hub) -> None:
+    _ok(hub("init"))
     _ok(
         hub(
             "user",
@@ -264,8 +266,18 @@ def test_token_create_prints_a_token_of_which_only_the_hash_is_stored(hub: Hub) 
         assert row.label == "shop"
         stored = " ".join(str(v) for v in (row.token_hash, row.prefix, row.label))
         assert token not in stored
-        user = accounts.user_for_token(session, token)
-        assert user is not None and user.email == "api@example.com"
+
+    # The web app, configured exactly as the commands were.
+    environ = {name: value for name, value in hub.env.items() if value is not None}
+    client = create_app(load_config(environ=environ)).test_client()
+    try:
+        answer = client.get("/api/v1/services", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+        assert len(answer.get_json()["data"]) == 10
+        refused = client.get("/api/v1/services", headers={"Authorization": "Bearer hub_forged"})
+        assert refused.status_code == 401
+    finally:
+        get_db(client.application).dispose()
 
 
 def test_token_create_for_an_unknown_user_is_a_clear_error(hub: Hub) -> None:
