@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
-from hub.errors import N_, InvalidInput, NotFound
+from hub.errors import N_, Forbidden, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import ApiToken, LoginThrottle, Role, User
 
@@ -26,6 +26,12 @@ TOKEN_PREFIX = "hub_"  # noqa: S105 - a public marker, not a secret
 
 
 def hash_password(password: str) -> str:
+    check_new_password(password)
+    return _hasher.hash(password)
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password that is too short or too long, before anything is hashed."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             N_("A password needs at least %(min)s characters."),
@@ -34,7 +40,6 @@ def hash_password(password: str) -> str:
         )
     if len(password) > 1024:
         raise InvalidInput(N_("That password is too long."), field="password")
-    return _hasher.hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -88,13 +93,28 @@ def set_password(session: Session, user: User, password: str) -> None:
     session.flush()
 
 
-def set_active(session: Session, user: User, active: bool) -> None:
+def set_active(session: Session, user: User, active: bool, *, by: User | None = None) -> None:
+    """Deactivate a user (ending their sessions and tokens) or bring them back."""
+    if by is not None and by.id == user.id and not active:
+        raise Forbidden(N_("You cannot deactivate your own account; ask another admin."))
     user.active = active
     if not active:
         user.session_epoch += 1
         for token in user.tokens:
             if token.revoked_at is None:
                 token.revoked_at = utcnow()
+    session.flush()
+
+
+def set_role(session: Session, user: User, role: str, *, by: User | None = None) -> None:
+    """Give a user another role; an admin cannot take their own admin role away."""
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(N_("Choose a role."), field="role")
+    if by is not None and by.id == user.id and user.role == Role.ADMIN and role != Role.ADMIN:
+        raise Forbidden(
+            N_("You cannot remove your own admin role; ask another admin."), field="role"
+        )
+    user.role = role
     session.flush()
 
 

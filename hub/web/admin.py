@@ -1,25 +1,248 @@
-"""Placeholder for the admin pages."""
+"""Admin pages: users (roles, passwords, access, API tokens) and the service catalogue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-from flask.typing import ResponseReturnValue
+from typing import Any
 
-from hub.web.auth import admin_required
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from hub import accounts
+from hub.db import get_session, write_transaction
+from hub.errors import N_, Conflict, Forbidden, HubError, InvalidInput, NotFound
+from hub.ledger import validation
+from hub.models import Role, User
+from hub.web import admin_services
+from hub.web.auth import admin_required, current
+from hub.web.forms import collect_errors
+from hub.web.i18n import translate_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin_services.register(bp)
+
+# Valid values swapped in for a bad field, so one submission reports every bad field.
+_USER_STAND_INS = {
+    "email": "someone@example.com",
+    "name": "",
+    "role": Role.CONCIERGE.value,
+    "password": "x" * accounts.MIN_PASSWORD_LENGTH,
+}
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [
+        (Role.ADMIN.value, _("Admin")),
+        (Role.CONCIERGE.value, _("Concierge")),
+        (Role.PROVIDER.value, _("Provider")),
+    ]
+
+
+def field_errors(error: HubError) -> dict[str, str]:
+    """Place a domain error beside its field; one that names no field becomes a flash message."""
+    if error.field:
+        return {error.field: translate_error(error)}
+    flash(translate_error(error), "error")
+    return {}
+
+
+def _load_user(user_id: int) -> User:
+    # Re-read the row even if this request already holds it, so a write starts from fresh data.
+    user = get_session().get(User, user_id, populate_existing=True)
+    if user is None:
+        abort(404)
+    return user
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+def _users_page(
+    form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    stmt = (
+        sa.select(User)
+        .options(selectinload(User.tokens))
+        .order_by(User.active.desc(), User.name, User.id)
+    )
+    people = list(get_session().scalars(stmt))
+    return render_template(
+        "admin/users.html",
+        people=people,
+        roles=role_choices(),
+        form=form or {"role": Role.CONCIERGE.value},
+        errors=errors or {},
+    ), status
 
 
 @bp.get("/users")
 @admin_required
 def users() -> ResponseReturnValue:
-    return "users"
+    return _users_page()
 
 
-@bp.get("/services")
+def _new_user(data: dict[str, Any]) -> dict[str, str]:
+    """Check every field of the new-user form before anything is stored or hashed."""
+    email = validation.email(data.get("email"), required=True)
+    name = validation.text(data.get("name"), "name", max_length=200)
+    role = str(data.get("role") or "")
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(N_("Choose a role."), field="role")
+    password = str(data.get("password") or "")
+    if not password:
+        raise InvalidInput(N_("This field is required."), field="password")
+    accounts.check_new_password(password)
+    return {"email": email or "", "name": name or "", "role": role, "password": password}
+
+
+@bp.post("/users")
 @admin_required
-def services() -> ResponseReturnValue:
-    return "services"
+def create_user() -> ResponseReturnValue:
+    form = {key: request.form.get(key, "") for key in ("email", "name", "role", "password")}
+    kept = {key: value for key, value in form.items() if key != "password"}
+    fields, errors = collect_errors(_new_user, form, _USER_STAND_INS)
+    if fields is None:
+        return _users_page(kept, errors, 422)
+    session = get_session()
+    try:
+        with write_transaction(session):
+            user = accounts.create_user(
+                session, fields["email"], fields["role"], fields["name"], fields["password"]
+            )
+    except InvalidInput as exc:
+        return _users_page(kept, field_errors(exc), exc.http_status)
+    except IntegrityError:
+        # Two admins adding the same e-mail at once: the unique index decides.
+        error = InvalidInput(N_("A user with this e-mail already exists."), field="email")
+        return _users_page(kept, field_errors(error), error.http_status)
+    flash(_("%(name)s can now sign in.", name=user.name), "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+def _user_page(
+    person: User,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return render_template(
+        "admin/user.html",
+        person=person,
+        tokens=sorted(person.tokens, key=lambda t: t.id, reverse=True),
+        roles=role_choices(),
+        errors=errors or {},
+        form={"role": person.role, **(form or {})},
+        new_token=new_token,
+        is_me=person.id == current().id,
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user(user_id: int) -> ResponseReturnValue:
+    return _user_page(_load_user(user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int) -> ResponseReturnValue:
+    role = request.form.get("role", "")
+    session = get_session()
+    try:
+        with write_transaction(session):
+            person = _load_user(user_id)
+            accounts.set_role(session, person, role, by=current())
+    except (InvalidInput, Forbidden) as exc:
+        person = _load_user(user_id)
+        return _user_page(
+            person, errors=field_errors(exc), form={"role": role}, status=exc.http_status
+        )
+    flash(_("%(name)s's role is saved.", name=person.name), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@admin_required
+def reset_password(user_id: int) -> ResponseReturnValue:
+    session = get_session()
+    try:
+        with write_transaction(session):
+            person = _load_user(user_id)
+            accounts.set_password(session, person, request.form.get("password", ""))
+    except InvalidInput as exc:
+        return _user_page(_load_user(user_id), errors=field_errors(exc), status=exc.http_status)
+    if person.id == current().id:
+        # The reset ended every session of this user; keep the admin's own one going.
+        login_user(person)
+    flash(
+        _("New password saved; %(name)s's other sessions have ended.", name=person.name), "success"
+    )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int) -> ResponseReturnValue:
+    choice = request.form.get("active", "")
+    if choice not in ("0", "1"):
+        abort(400)
+    session = get_session()
+    try:
+        with write_transaction(session):
+            person = _load_user(user_id)
+            accounts.set_active(session, person, choice == "1", by=current())
+    except Forbidden as exc:
+        return _user_page(_load_user(user_id), errors=field_errors(exc), status=exc.http_status)
+    if person.active:
+        flash(_("%(name)s can sign in again.", name=person.name), "success")
+    else:
+        flash(
+            _("%(name)s is deactivated; their sessions and tokens have ended.", name=person.name),
+            "success",
+        )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/tokens")
+@admin_required
+def create_token(user_id: int) -> ResponseReturnValue:
+    raw_label = request.form.get("label", "")
+    session = get_session()
+    try:
+        with write_transaction(session):
+            person = _load_user(user_id)
+            if not person.active:
+                raise Conflict(N_("Reactivate this user before giving them a token."))
+            label = validation.text(raw_label, "label", max_length=100) or ""
+            token = accounts.create_token(session, person, label)
+    except (InvalidInput, Conflict) as exc:
+        return _user_page(
+            _load_user(user_id),
+            errors=field_errors(exc),
+            form={"label": raw_label},
+            status=exc.http_status,
+        )
+    flash(_("Copy this token now: it will not be shown again."), "success")
+    return _user_page(person, new_token=token)
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@admin_required
+def revoke_token(user_id: int, token_id: int) -> ResponseReturnValue:
+    session = get_session()
+    try:
+        with write_transaction(session):
+            accounts.revoke_token(session, token_id, _load_user(user_id))
+    except NotFound:
+        abort(404)
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 def init_app(app: Flask) -> None:

@@ -71,6 +71,9 @@ def home_for(user: User) -> str:
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
+    # Browsers read "/\evil.example" as "//evil.example" and drop tabs and newlines.
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -1,19 +1,148 @@
-"""Placeholder for the missions pages."""
+"""The provider's missions: today's and upcoming jobs, recent ones, and the Done button."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-from flask.typing import ResponseReturnValue
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from hub.web.auth import staff_required
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, selectinload
+
+from hub.db import get_session, utcnow, write_transaction
+from hub.errors import Conflict, NotFound
+from hub.ledger.orders import Actor, complete_order, get_visible_order
+from hub.models import Order, OrderStatus, Role
+from hub.web.auth import current, role_required
+from hub.web.i18n import local_time, translate_error
 
 bp = Blueprint("missions", __name__)
 
+RECENT_DAYS = 7
+MAX_RECENT = 20
+# A provider's open missions fit on one page; the cap only guards against a runaway backlog.
+MAX_OPEN = 200
+
+provider_required = role_required(Role.PROVIDER)
+
+
+@dataclass
+class Day:
+    """Open missions under one heading: ``overdue`` (earlier days), ``today`` or ``upcoming``."""
+
+    kind: str
+    on: date | None
+    missions: list[Order] = field(default_factory=list)
+
+
+def _open_missions(session: Session, provider_id: int) -> list[Order]:
+    stmt = (
+        sa.select(Order)
+        .where(Order.provider_id == provider_id, Order.status == OrderStatus.SCHEDULED.value)
+        .order_by(Order.scheduled_at.asc().nulls_last(), Order.id)
+        .options(selectinload(Order.lines))
+        .limit(MAX_OPEN)
+    )
+    return list(session.scalars(stmt))
+
+
+def _recently_done(session: Session, provider_id: int) -> list[Order]:
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    stmt = (
+        sa.select(Order)
+        .where(
+            Order.provider_id == provider_id,
+            Order.status == OrderStatus.DONE.value,
+            Order.completed_at >= since,
+        )
+        .order_by(Order.completed_at.desc(), Order.id.desc())
+        .options(selectinload(Order.lines))
+        .limit(MAX_RECENT)
+    )
+    return list(session.scalars(stmt))
+
+
+def group_by_day(missions: list[Order], now: datetime) -> list[Day]:
+    """Sort open missions under headings by their local date; today always has a heading."""
+    local_now = local_time(now)
+    assert local_now is not None
+    today = local_now.date()
+    overdue = Day("overdue", None)
+    current_day = Day("today", today)
+    upcoming: list[Day] = []
+    for order in missions:
+        local = local_time(order.scheduled_at)
+        on = local.date() if local is not None else None
+        if on is None or on < today:
+            overdue.missions.append(order)
+        elif on == today:
+            current_day.missions.append(order)
+        else:
+            if not upcoming or upcoming[-1].on != on:
+                upcoming.append(Day("upcoming", on))
+            upcoming[-1].missions.append(order)
+    return ([overdue] if overdue.missions else []) + [current_day, *upcoming]
+
+
+def _render_index(status: int = 200) -> ResponseReturnValue:
+    session = get_session()
+    me = current()
+    days = group_by_day(_open_missions(session, me.id), utcnow())
+    done = _recently_done(session, me.id)
+    return render_template("missions/index.html", days=days, done=done), status
+
 
 @bp.get("/missions")
-@staff_required
+@provider_required
 def index() -> ResponseReturnValue:
-    return "missions"
+    return _render_index()
+
+
+@bp.get("/missions/<ref>")
+@provider_required
+def detail(ref: str) -> ResponseReturnValue:
+    try:
+        order = get_visible_order(get_session(), Actor.of(current()), ref)
+    except NotFound:
+        abort(404)
+    return render_template("missions/detail.html", order=order)
+
+
+def _conflict_message(ref: str, error: Conflict) -> str:
+    """Say plainly why a mission cannot be marked done, rather than quoting the state machine."""
+    try:
+        order = get_visible_order(get_session(), Actor.of(current()), ref)
+    except NotFound:
+        return translate_error(error)
+    if order.status == OrderStatus.DONE:
+        return str(_("Mission %(ref)s is already marked done.", ref=ref))
+    if order.status == OrderStatus.CANCELLED:
+        return str(_("Mission %(ref)s was cancelled; there is nothing to mark done.", ref=ref))
+    return translate_error(error)
+
+
+@bp.post("/missions/<ref>/done")
+@provider_required
+def done(ref: str) -> ResponseReturnValue:
+    raw_version = request.form.get("version", "")
+    if not raw_version.isdigit() or len(raw_version) > 9:
+        flash(_("This page is out of date. Reload it, then try again."), "error")
+        return _render_index(422)
+    session = get_session()
+    try:
+        with write_transaction(session):
+            order = complete_order(
+                session, Actor.of(current()), ref, expected_version=int(raw_version)
+            )
+    except NotFound:
+        abort(404)
+    except Conflict as exc:
+        flash(_conflict_message(ref, exc), "error")
+        return _render_index(409)
+    flash(_("Mission %(ref)s is done. Thank you!", ref=order.ref), "success")
+    return redirect(url_for("missions.index"))
 
 
 def init_app(app: Flask) -> None:
