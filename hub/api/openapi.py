@@ -121,7 +121,7 @@ PATHS: dict[str, Schema] = {
     "/services": {
         "get": {
             "summary": "List the active services of the catalogue.",
-            "responses": {"200": _answer("Services.", ref("schemas", "ServiceList"))},
+            "responses": {"200": _answer("Services.", ref("schemas", "ServiceList")), **_errors()},
         }
     },
     "/customers": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from flask import request
@@ -139,7 +139,7 @@ def instant(
     # Bounded so that converting to UTC can never overflow datetime's range.
     if not first_year <= parsed.year <= last_year:
         raise InvalidInput(N_("That date is out of range."), field=field)
-    return parsed
+    return parsed.astimezone(UTC)
 
 
 def query_instant(name: str) -> datetime | None:
