@@ -59,6 +59,11 @@ class JobsSettings:
     retention_days: int = 30
     max_attempts: int = 12
     max_age_hours: int = 72
+    # First retry delay and the ceiling of the exponential backoff (full jitter below it).
+    retry_base_seconds: float = 2.0
+    retry_cap_seconds: float = 3600.0
+    # Connector plugins, "module:factory" separated by commas (jobs/connectors.py).
+    extra_connectors: str = ""
 
 
 @dataclass(frozen=True)

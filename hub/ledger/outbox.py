@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.models import OutboxRow
@@ -37,4 +39,23 @@ def enqueue(
         for connector in connectors
     ]
     session.add_all(rows)
+    wake_dispatchers(session, connectors)
     return rows
+
+
+#: The PostgreSQL channel on which workers LISTEN for new deliveries (jobs/wakeup.py).
+WAKE_CHANNEL = "hub_outbox"
+
+
+def wake_dispatchers(session: Session, connectors: Iterable[str]) -> None:
+    """Ask listening workers to look at these connectors' rows once the transaction commits.
+
+    PostgreSQL queues a NOTIFY with the transaction and sends it only on commit (and drops it
+    on rollback), so a worker never looks before the rows are visible. SQLite has no such
+    channel: its workers poll the outbox's highest id a few times a second instead.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    names = ",".join(sorted(set(connectors)))
+    with session.no_autoflush:
+        session.execute(sa.select(sa.func.pg_notify(WAKE_CHANNEL, names)))

@@ -2,14 +2,20 @@
 
 from hub.models.catalogue import Service, ServiceUnit
 from hub.models.customers import Customer
+from hub.models.jobs import AuditEntry, ConnectorPause, JobOutcome, JobPeriod, JobRun
 from hub.models.orders import BillingStatus, Order, OrderEvent, OrderLine, OrderStatus
 from hub.models.outbox import OutboxRow, OutboxStatus
 from hub.models.users import ApiToken, LoginThrottle, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "BillingStatus",
+    "ConnectorPause",
     "Customer",
+    "JobOutcome",
+    "JobPeriod",
+    "JobRun",
     "LoginThrottle",
     "Order",
     "OrderEvent",

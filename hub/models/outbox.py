@@ -42,6 +42,24 @@ class OutboxRow(Base):
     __table_args__ = (
         sa.Index("ix_outbox_due", "connector", "status", "next_attempt_at"),
         sa.Index("ix_outbox_aggregate", "connector", "aggregate_ref", "id"),
+        # Partial indexes for the dispatcher's claim (jobs/claims.py): walk a connector's
+        # pending rows in id order, and find an older undelivered row of the same aggregate,
+        # without touching the delivered rows that make up most of the table.
+        sa.Index(
+            "ix_outbox_pending",
+            "connector",
+            "id",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index(
+            "ix_outbox_open",
+            "connector",
+            "aggregate_ref",
+            "id",
+            sqlite_where=sa.text("status <> 'delivered'"),
+            postgresql_where=sa.text("status <> 'delivered'"),
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'in_flight', 'delivered', 'dead')", name="status_known"
         ),

@@ -1,0 +1,128 @@
+"""The contract between the outbox dispatcher and a connector, in plain data.
+
+A connector has a ``name`` (the outbox rows it takes carry it), the ``topics`` it takes, and
+``max_batch``: how many events one ``deliver`` call may receive (1 for connectors that work
+event by event, hundreds for the sheet). ``deliver`` returns one ``Outcome`` per event. It
+receives frozen ``Event`` snapshots, never database sessions, and is called outside any
+database transaction, so it may take its time (within its own timeouts).
+
+A connector that lacks its configuration is not built at all: its factory returns ``Off``
+with the sentence an admin needs ("Set [stripe] api_key ..."), and its events wait, pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from connectors.errors import ConnectorError, PermanentError
+
+#: A topic entry meaning "every topic", for test and demo connectors.
+ANY_TOPIC = "*"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One outbox row as a connector sees it: what happened, to which aggregate, which try."""
+
+    id: int
+    topic: str
+    aggregate_type: str
+    aggregate_ref: str
+    payload: Mapping[str, Any]
+    attempt: int
+    created_at: datetime
+
+    @property
+    def idempotency_key(self) -> str:
+        """Return a key that stays the same across every attempt to deliver this event."""
+        return f"hub-outbox-{self.id}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of delivering one event: ``error`` is None when it was delivered."""
+
+    event_id: int
+    error: ConnectorError | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What the dispatcher needs from a connector."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def topics(self) -> frozenset[str]: ...
+
+    @property
+    def max_batch(self) -> int: ...
+
+    def deliver(self, events: Sequence[Event]) -> Sequence[Outcome]:
+        """Deliver the events (at most ``max_batch``) and say how each one went."""
+        ...
+
+
+class SingleEventConnector:
+    """Base for connectors that deliver one event per call: implement ``deliver_one``."""
+
+    name: str = ""
+    topics: frozenset[str] = frozenset()
+    max_batch: int = 1
+
+    def deliver_one(self, event: Event) -> None:
+        """Deliver one event, or raise a ``ConnectorError`` saying why not."""
+        raise NotImplementedError
+
+    def deliver(self, events: Sequence[Event]) -> Sequence[Outcome]:
+        """Deliver each event in turn; one failure does not stop the others."""
+        outcomes = []
+        for event in events:
+            try:
+                self.deliver_one(event)
+            except ConnectorError as exc:
+                outcomes.append(Outcome(event.id, exc))
+            else:
+                outcomes.append(Outcome(event.id))
+        return outcomes
+
+
+def takes_topic(connector: Connector, topic: str) -> bool:
+    """Tell whether the connector declared the topic (or every topic)."""
+    return ANY_TOPIC in connector.topics or topic in connector.topics
+
+
+def unknown_topic(connector: Connector, event: Event) -> PermanentError:
+    """Build the error for an event whose topic the connector never declared."""
+    return PermanentError(
+        f"The {connector.name} connector does not take {event.topic!r} events; "
+        "fix the outbox subscriptions, then replay."
+    )
+
+
+@dataclass(frozen=True)
+class Off:
+    """A connector that is switched off, with the sentence saying what to configure."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PluginContext:
+    """Plain settings handed to a connector plugin's factory (``[jobs] extra_connectors``)."""
+
+    instance_path: Path
+
+
+#: A plugin factory, named as ``module:attribute`` in ``[jobs] extra_connectors``.
+ConnectorFactory = Callable[[PluginContext], "Connector | Off"]

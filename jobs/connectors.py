@@ -1,0 +1,95 @@
+"""Build the connectors from configuration: each one on, or off with what to configure."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from connectors.base import Connector, Off, PluginContext
+from hub import get_config
+from hub.config import Config, ConfigError
+from hub.ledger.outbox import SUBSCRIPTIONS
+
+
+@dataclass
+class ConnectorSet:
+    """The connectors this process knows: live ones by name, and those switched off."""
+
+    live: dict[str, Connector] = field(default_factory=dict)
+    off: dict[str, Off] = field(default_factory=dict)
+
+    def add(self, built: Connector | Off) -> None:
+        if built.name in self.live or built.name in self.off:
+            raise ConfigError(f"Two connectors are named {built.name!r}.")
+        if isinstance(built, Off):
+            self.off[built.name] = built
+        else:
+            self.live[built.name] = built
+
+    def names(self) -> list[str]:
+        return sorted({*self.live, *self.off})
+
+    def __iter__(self) -> Iterator[Connector]:
+        return iter(self.live[name] for name in sorted(self.live))
+
+
+def _not_installed(name: str) -> Off:
+    return Off(
+        name,
+        f"No {name} connector is installed in this version of the hub; "
+        "its events wait in the outbox until one is.",
+    )
+
+
+def load_plugin(spec: str, ctx: PluginContext) -> Connector | Off:
+    """Import ``module:factory`` and call the factory with the plugin context."""
+    module_name, _, attribute = spec.strip().partition(":")
+    if not module_name or not attribute:
+        raise ConfigError(
+            f"[jobs] extra_connectors entry {spec!r} must look like 'package.module:factory'."
+        )
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            f"[jobs] extra_connectors names {spec!r}, which cannot be loaded: {exc}"
+        ) from exc
+    built = factory(ctx)
+    if not isinstance(built, (Off, Connector)):
+        raise ConfigError(f"[jobs] extra_connectors: {spec!r} did not return a connector.")
+    return built
+
+
+def plugin_specs(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> ConnectorSet:
+    """Return every connector the configuration describes, on or off."""
+    found = ConnectorSet()
+    # Vendor connectors plug in here, one line each, as a factory that returns the connector
+    # or Off("stripe", "Set [stripe] api_key (HUB_STRIPE_API_KEY) to ..."), e.g.:
+    #     found.add(stripe_connector(cfg.stripe))
+    ctx = PluginContext(instance_path=Path(cfg.hub.instance_path).resolve())
+    for spec in plugin_specs(cfg.jobs.extra_connectors):
+        found.add(load_plugin(spec, ctx))
+    for built in extra:
+        found.add(built)
+    subscribed = {name for names in SUBSCRIPTIONS.values() for name in names}
+    for name in sorted(subscribed - set(found.names())):
+        found.add(_not_installed(name))
+    return found
+
+
+def connectors_for(app: Flask | None = None) -> ConnectorSet:
+    """Return the app's connectors, built from its configuration on first use."""
+    flask_app = app or current_app
+    found: ConnectorSet | None = flask_app.extensions.get("hub.connectors")
+    if found is None:
+        found = build_connectors(get_config(flask_app))
+        flask_app.extensions["hub.connectors"] = found
+    return found

@@ -1,0 +1,146 @@
+"""The jobs a worker schedules: the outbox's own, and those later features register here.
+
+Later features add one line each to ``build_registry``, e.g. a monthly invoicing run that is
+tried hourly and guarded per month::
+
+    registry.add(JobSpec("invoicing.monthly", run_monthly_invoicing,
+                         IntervalTrigger(hours=1), "Invoice last month's orders",
+                         period=guards.monthly(cfg.hub.timezone)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from connectors.base import Connector
+from hub import get_config
+from hub.db import utcnow
+from jobs import claims
+from jobs.connectors import ConnectorSet, connectors_for
+from jobs.dispatcher import DispatchSettings, drain
+from jobs.retry import RetryPolicy
+from jobs.runs import prune_runs
+from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts
+
+DISPATCH_PREFIX = "outbox.dispatch."
+REAP = "outbox.reap"
+PRUNE = "outbox.prune"
+
+
+class UnknownJob(KeyError):
+    """No job has that name; the message lists the known ones."""
+
+
+class JobRegistry:
+    """Jobs by name, in the order they were added."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, JobSpec] = {}
+
+    def add(self, spec: JobSpec) -> None:
+        if spec.name in self._jobs:
+            raise ValueError(f"job {spec.name!r} is registered twice")
+        self._jobs[spec.name] = spec
+
+    def get(self, name: str) -> JobSpec:
+        try:
+            return self._jobs[name]
+        except KeyError:
+            known = ", ".join(self._jobs) or "none"
+            raise UnknownJob(f"No job named {name!r}; known jobs: {known}.") from None
+
+    def __iter__(self) -> Iterator[JobSpec]:
+        return iter(list(self._jobs.values()))
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+def dispatch_job_name(connector: str) -> str:
+    return f"{DISPATCH_PREFIX}{connector}"
+
+
+def connector_of(job: str) -> str | None:
+    """Return the connector a dispatch job serves, or None for other jobs."""
+    return job.removeprefix(DISPATCH_PREFIX) if job.startswith(DISPATCH_PREFIX) else None
+
+
+def _dispatch(connector: Connector, settings: DispatchSettings) -> JobFunction:
+    def run(ctx: JobContext) -> RunCounts:
+        return drain(ctx.session, connector, settings, stopping=ctx.stopping, nudged=ctx.nudged)
+
+    return run
+
+
+def _reap(policy: RetryPolicy) -> JobFunction:
+    def run(ctx: JobContext) -> RunCounts:
+        requeued, dead = claims.reap(
+            ctx.session, now=utcnow(), max_attempts=policy.max_attempts, max_age=policy.max_age
+        )
+        return RunCounts(retried=requeued, dead=dead)
+
+    return run
+
+
+def _prune(retention: timedelta) -> JobFunction:
+    def run(ctx: JobContext) -> RunCounts:
+        cutoff = utcnow() - retention
+        rows = claims.prune(ctx.session, before=cutoff)
+        runs = prune_runs(ctx.session, before=cutoff)
+        if not rows and not runs:
+            return RunCounts()
+        return RunCounts(note=f"pruned {rows} delivered row(s) and {runs} job run(s)")
+
+    return run
+
+
+def dispatch_settings(app: Flask) -> DispatchSettings:
+    """Return the dispatcher's settings from ``[jobs]``."""
+    jobs = get_config(app).jobs
+    return DispatchSettings(
+        batch_size=max(1, jobs.batch_size),
+        lease_seconds=jobs.lease_seconds,
+        policy=RetryPolicy.from_settings(jobs),
+    )
+
+
+def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobRegistry:
+    """Return every job the worker runs, for the app's configuration and connectors."""
+    jobs = get_config(app).jobs
+    settings = dispatch_settings(app)
+    registry = JobRegistry()
+    for connector in connectors or connectors_for(app):
+        registry.add(
+            JobSpec(
+                dispatch_job_name(connector.name),
+                _dispatch(connector, settings),
+                IntervalTrigger(seconds=jobs.dispatch_interval_seconds),
+                f"Deliver due outbox events to {connector.name}",
+                quiet=True,
+                start_at_once=True,
+            )
+        )
+    registry.add(
+        JobSpec(
+            REAP,
+            _reap(settings.policy),
+            IntervalTrigger(seconds=max(1.0, min(60.0, jobs.lease_seconds / 4))),
+            "Hand back outbox rows whose worker stopped before recording the outcome",
+            quiet=True,
+            start_at_once=True,
+        )
+    )
+    registry.add(
+        JobSpec(
+            PRUNE,
+            _prune(timedelta(days=jobs.retention_days)),
+            IntervalTrigger(hours=1),
+            f"Delete delivered outbox rows and job runs older than {jobs.retention_days} days",
+            quiet=True,
+        )
+    )
+    return registry

@@ -1,0 +1,281 @@
+"""What the delivery engine is doing, for the admin page, ``hub outbox status`` and /readyz.
+
+Every function reads only, ends its read transaction, and returns plain frozen values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from hub.db import utcnow
+from hub.models import AuditEntry, ConnectorPause, JobRun, OutboxRow, OutboxStatus
+from jobs.connectors import ConnectorSet
+from jobs.registry import dispatch_job_name
+
+
+@dataclass(frozen=True)
+class OutboxTotals:
+    """The whole outbox at a glance: undelivered rows, dead letters, the oldest wait."""
+
+    backlog: int
+    in_flight: int
+    dead: int
+    oldest_pending_seconds: float | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    job: str
+    period: str | None
+    worker: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    delivered: int
+    retried: int
+    dead: int
+    note: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ConnectorStatus:
+    """One connector's state and queue.
+
+    ``state`` is ``on``, ``off`` (``reason`` says what to configure) or ``paused`` (``reason``
+    says by whom). ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
+    that failed before; ``held_back`` the pending rows waiting behind a dead letter of the same
+    order, which only a replay releases.
+    """
+
+    name: str
+    state: str
+    reason: str | None
+    paused_by: str | None
+    paused_at: datetime | None
+    backlog: int
+    in_flight: int
+    retrying: int
+    dead: int
+    held_back: int
+    oldest_pending_seconds: float | None
+    delivered_last_hour: int
+    last_runs: tuple[RunSummary, ...]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    connector: str
+    topic: str
+    aggregate_type: str
+    aggregate_ref: str
+    attempts: int
+    created_at: datetime
+    last_error: str | None
+    last_traceback: str | None
+    payload: dict[str, Any]
+
+
+def _seconds_since(moment: datetime | None, now: datetime) -> float | None:
+    return round((now - moment).total_seconds(), 1) if moment is not None else None
+
+
+def outbox_totals(session: Session, *, now: datetime | None = None) -> OutboxTotals:
+    """Count undelivered rows and dead letters, and age the oldest waiting row."""
+    now = now or utcnow()
+    rows = session.execute(
+        sa.select(OutboxRow.status, sa.func.count(), sa.func.min(OutboxRow.created_at))
+        .where(OutboxRow.status != OutboxStatus.DELIVERED.value)
+        .group_by(OutboxRow.status)
+    ).all()
+    session.commit()
+    counts = {status: count for status, count, _ in rows}
+    oldest = min((first for status, _, first in rows if status != "dead" and first), default=None)
+    in_flight = counts.get(OutboxStatus.IN_FLIGHT.value, 0)
+    return OutboxTotals(
+        backlog=counts.get(OutboxStatus.PENDING.value, 0) + in_flight,
+        in_flight=in_flight,
+        dead=counts.get(OutboxStatus.DEAD.value, 0),
+        oldest_pending_seconds=_seconds_since(oldest, now),
+    )
+
+
+def _summary(run: JobRun) -> RunSummary:
+    return RunSummary(
+        id=run.id,
+        job=run.job,
+        period=run.period,
+        worker=run.worker,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        outcome=run.outcome,
+        delivered=run.delivered,
+        retried=run.retried,
+        dead=run.dead,
+        note=run.note,
+        error=run.error,
+    )
+
+
+def recent_runs(session: Session, *, job: str | None = None, limit: int = 20) -> list[RunSummary]:
+    """Return the latest job runs, newest first, of one job or of all."""
+    query = sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
+    if job is not None:
+        query = query.where(JobRun.job == job)
+    runs = [_summary(run) for run in session.scalars(query)]
+    session.commit()
+    return runs
+
+
+def _per_connector(session: Session, query: sa.Select[Any]) -> dict[str, int]:
+    return {name: int(count) for name, count in session.execute(query).all()}
+
+
+def connector_statuses(
+    session: Session,
+    connectors: ConnectorSet,
+    *,
+    now: datetime | None = None,
+    runs_per_connector: int = 5,
+) -> list[ConnectorStatus]:
+    """Describe every known connector, and any connector name found in the outbox."""
+    now = now or utcnow()
+    row = OutboxRow
+    by_status = session.execute(
+        sa.select(row.connector, row.status, sa.func.count(), sa.func.min(row.created_at))
+        .where(row.status != OutboxStatus.DELIVERED.value)
+        .group_by(row.connector, row.status)
+    ).all()
+    delivered = _per_connector(
+        session,
+        sa.select(row.connector, sa.func.count())
+        .where(
+            row.status == OutboxStatus.DELIVERED.value,
+            row.delivered_at >= now - timedelta(hours=1),
+        )
+        .group_by(row.connector),
+    )
+    retrying = _per_connector(
+        session,
+        sa.select(row.connector, sa.func.count())
+        .where(row.status == OutboxStatus.PENDING.value, row.attempts > 0)
+        .group_by(row.connector),
+    )
+    dead_row = aliased(OutboxRow, name="dead_row")
+    held_back = _per_connector(
+        session,
+        sa.select(row.connector, sa.func.count())
+        .where(
+            row.status == OutboxStatus.PENDING.value,
+            sa.select(dead_row.id)
+            .where(
+                dead_row.connector == row.connector,
+                dead_row.aggregate_ref == row.aggregate_ref,
+                dead_row.id < row.id,
+                dead_row.status == OutboxStatus.DEAD.value,
+            )
+            .exists(),
+        )
+        .group_by(row.connector),
+    )
+    pauses = {p.connector: p for p in session.scalars(sa.select(ConnectorPause))}
+    counts: dict[str, dict[str, int]] = {}
+    oldest: dict[str, datetime] = {}
+    for name, status, count, first in by_status:
+        counts.setdefault(name, {})[status] = count
+        if status != OutboxStatus.DEAD.value and first is not None:
+            oldest[name] = min(first, oldest.get(name, first))
+    names = sorted({*connectors.names(), *counts, *pauses})
+    result = []
+    for name in names:
+        mine = counts.get(name, {})
+        pause = pauses.get(name)
+        runs = session.scalars(
+            sa.select(JobRun)
+            .where(JobRun.job == dispatch_job_name(name))
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(runs_per_connector)
+        )
+        state, reason = _state(name, connectors, pause)
+        in_flight = mine.get(OutboxStatus.IN_FLIGHT.value, 0)
+        result.append(
+            ConnectorStatus(
+                name=name,
+                state=state,
+                reason=reason,
+                paused_by=pause.paused_by if pause else None,
+                paused_at=pause.paused_at if pause else None,
+                backlog=mine.get(OutboxStatus.PENDING.value, 0) + in_flight,
+                in_flight=in_flight,
+                retrying=retrying.get(name, 0),
+                dead=mine.get(OutboxStatus.DEAD.value, 0),
+                held_back=held_back.get(name, 0),
+                oldest_pending_seconds=_seconds_since(oldest.get(name), now),
+                delivered_last_hour=delivered.get(name, 0),
+                last_runs=tuple(_summary(run) for run in runs),
+            )
+        )
+    session.commit()
+    return result
+
+
+def _state(
+    name: str, connectors: ConnectorSet, pause: ConnectorPause | None
+) -> tuple[str, str | None]:
+    if name in connectors.off:
+        return "off", connectors.off[name].reason
+    if name not in connectors.live:
+        return "off", f"No connector named {name} is configured; its events wait."
+    if pause is not None:
+        return "paused", pause.reason
+    return "on", None
+
+
+def dead_letters(
+    session: Session, *, connector: str | None = None, limit: int = 100
+) -> list[DeadLetter]:
+    """Return dead letters, oldest first, with their error, traceback and payload."""
+    query = (
+        sa.select(OutboxRow)
+        .where(OutboxRow.status == OutboxStatus.DEAD.value)
+        .order_by(OutboxRow.id)
+        .limit(limit)
+    )
+    if connector is not None:
+        query = query.where(OutboxRow.connector == connector)
+    letters = [
+        DeadLetter(
+            id=row.id,
+            connector=row.connector,
+            topic=row.topic,
+            aggregate_type=row.aggregate_type,
+            aggregate_ref=row.aggregate_ref,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            last_error=row.last_error,
+            last_traceback=row.last_traceback,
+            payload=dict(row.payload),
+        )
+        for row in session.scalars(query)
+    ]
+    session.commit()
+    return letters
+
+
+def audit_trail(session: Session, *, limit: int = 50) -> Sequence[AuditEntry]:
+    """Return the latest replays, pauses and resumes, newest first."""
+    entries = list(
+        session.scalars(
+            sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+        )
+    )
+    session.commit()
+    return entries

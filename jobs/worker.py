@@ -1,0 +1,139 @@
+"""The worker: an APScheduler 3 BackgroundScheduler running the registry's jobs.
+
+Every job runs inside ``with app.app_context()`` (jobs/runs.py), one instance at a time
+(``max_instances=1``), late runs coalesced into one. ``hub worker`` runs one Worker in its own
+process; ``hub serve`` starts that process once, beside the web server, so neither gunicorn's
+workers nor a reloader ever start a second scheduler. Several worker processes, on several
+machines, are safe: leases and period guards live in the database.
+
+Stopping (SIGTERM, SIGINT): the dispatch loop stops claiming, finishes the chunk it is
+delivering, records its outcomes and hands the rest of its claim back; the scheduler then
+waits for every running job before the process exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from hub.db import get_db
+from jobs.registry import JobRegistry, build_registry, connector_of
+from jobs.runs import run_job, worker_label
+from jobs.spec import JobSpec
+from jobs.wakeup import wake_source
+
+log = logging.getLogger("hub.jobs.worker")
+
+
+class Worker:
+    """Schedule the jobs of one process and stop them without losing work."""
+
+    def __init__(self, app: Flask, registry: JobRegistry | None = None) -> None:
+        self.app = app
+        self.registry = registry if registry is not None else build_registry(app)
+        self.label = worker_label()
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._nudged = {spec.name: threading.Event() for spec in self.registry}
+        self._dispatchers = {
+            name: spec.name for spec in self.registry if (name := connector_of(spec.name))
+        }
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
+        )
+        self._wake = wake_source(get_db(app).engine, self.wake, self.stopping)
+
+    def start(self) -> None:
+        """Schedule every job and start the wake-up thread."""
+        now = datetime.now(UTC)
+        for spec in self.registry:
+            options = {"next_run_time": now} if spec.start_at_once else {}
+            self.scheduler.add_job(
+                self._run, spec.trigger, args=[spec], id=spec.name, name=spec.name, **options
+            )
+        self.scheduler.add_listener(self._after_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self.scheduler.start()
+        self._wake.start()
+        self._wake.ready.wait(timeout=10)
+        log.info(
+            "worker started",
+            extra={"fields": {"worker": self.label, "jobs": [s.name for s in self.registry]}},
+        )
+
+    def _run(self, spec: JobSpec) -> None:
+        with self._lock:
+            self._running.add(spec.name)
+        try:
+            run_job(
+                self.app,
+                spec,
+                stopping=self.stopping,
+                nudged=self._nudged[spec.name],
+                worker=self.label,
+            )
+        finally:
+            with self._lock:
+                self._running.discard(spec.name)
+
+    def wake(self, connectors: set[str] | None) -> None:
+        """Bring the dispatch jobs of these connectors (None: all) forward to now."""
+        for connector, job in self._dispatchers.items():
+            if connectors is None or connector in connectors:
+                self._nudged[job].set()
+                with self._lock:
+                    running = job in self._running
+                # A running drain sees the flag itself; one about to finish is caught by
+                # _after_run, once APScheduler has counted it as finished.
+                if not running:
+                    self._bring_forward(job)
+
+    def _after_run(self, event: JobExecutionEvent) -> None:
+        nudged = self._nudged.get(event.job_id)
+        if nudged is not None and nudged.is_set() and event.job_id in self._dispatchers.values():
+            self._bring_forward(event.job_id)
+
+    def _bring_forward(self, job: str) -> None:
+        if self.stopping.is_set():
+            return
+        with contextlib.suppress(JobLookupError):  # the scheduler is shutting down
+            self.scheduler.modify_job(job, next_run_time=datetime.now(UTC))
+
+    def stop(self) -> None:
+        """Stop claiming, let running jobs finish or hand back their work, then return."""
+        log.info("worker stopping", extra={"fields": {"worker": self.label}})
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._wake.join(timeout=5)
+        get_db(self.app).dispose()
+        log.info("worker stopped", extra={"fields": {"worker": self.label}})
+
+
+def run_worker(app: Flask, registry: JobRegistry | None = None) -> None:
+    """Run a worker in this process until SIGTERM or SIGINT."""
+    worker = Worker(app, registry)
+    asked = threading.Event()
+
+    def _ask_to_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("stop requested", extra={"fields": {"signal": signal.Signals(signum).name}})
+        asked.set()
+
+    signal.signal(signal.SIGTERM, _ask_to_stop)
+    signal.signal(signal.SIGINT, _ask_to_stop)
+    worker.start()
+    try:
+        while not asked.wait(timeout=1.0):
+            pass
+    finally:
+        worker.stop()
