@@ -53,7 +53,7 @@ ensure_venv() {
     local extras="$1" stamp="$VENV/.hub-install-stamp" want base have python
     want="$(_install_fingerprint "$extras")"
     base="${want% *}"
-    if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && "$VENV/bin/python" -c 'import hub' 2>/dev/null; then
+    if [ -x "$VENV/bin/hub" ] && [ -f "$stamp" ] && "$VENV/bin/python" -I -c 'import hub' 2>/dev/null; then
         have="$(cat "$stamp")"
         # A dev install also serves a plain run.
         if [ "$have" = "$want" ] || { [ "$extras" = runtime ] && [ "$have" = "$base dev" ]; }; then
