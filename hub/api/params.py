@@ -15,6 +15,7 @@ from hub.errors import N_, InvalidInput, NotFound
 MAX_ID = 2**62
 _REF = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
+_VERSION_DIGITS = re.compile(r"^[0-9]{1,10}$")
 _VERSION = re.compile(r'^(?:W/)?"?([0-9]{1,10})"?$')
 
 
@@ -54,8 +55,9 @@ def expected_version(body: dict[str, Any], *, required: bool = False) -> int | N
         if required:
             raise InvalidInput(N_("This field is required."), field="version")
         return None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip()) if len(value.strip()) <= 10 else -1
+    if isinstance(value, str):
+        digits = value.strip()
+        value = int(digits) if _VERSION_DIGITS.match(digits) else -1
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise InvalidInput(N_("Expected a version number."), field="version")
     return value
