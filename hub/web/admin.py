@@ -19,10 +19,11 @@ from hub.ledger import validation
 from hub.models import Role, User
 from hub.web import admin_services
 from hub.web.auth import admin_required, current
-from hub.web.forms import collect_errors
+from hub.web.forms import collect_errors, handle_hub_errors
 from hub.web.i18n import translate_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+handle_hub_errors(bp)
 admin_services.register(bp)
 
 # Valid values swapped in for a bad field, so one submission reports every bad field.

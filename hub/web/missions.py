@@ -16,9 +16,11 @@ from hub.errors import Conflict, NotFound
 from hub.ledger.orders import Actor, complete_order, get_visible_order
 from hub.models import Order, OrderStatus, Role
 from hub.web.auth import current, role_required
+from hub.web.forms import handle_hub_errors
 from hub.web.i18n import local_time, translate_error
 
 bp = Blueprint("missions", __name__)
+handle_hub_errors(bp)
 
 RECENT_DAYS = 7
 MAX_RECENT = 20

@@ -16,7 +16,7 @@ from hub.db import get_session, write_transaction
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import Actor, OrderInput, create_order, get_order
 from hub.models import ApiToken, Service, User
-from tests.conftest import PASSWORD, Users, login
+from tests.conftest import PASSWORD, Users, csrf_from, login
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -576,8 +576,6 @@ def test_sign_in_with_the_old_password_fails_after_a_reset(
 ) -> None:
     post(app, admin, f"/admin/users/{users.provider.id}/password", password=NEW_PASSWORD)
     other = app.test_client()
-    from tests.conftest import csrf_from
-
     page = other.get("/login")
     response = other.post(
         "/login",
