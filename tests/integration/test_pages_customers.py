@@ -11,8 +11,15 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
 from hub.ledger.customers import CustomerInput, create_customer, update_customer
-from hub.models import Customer, OutboxRow
+from hub.models import Customer, OutboxRow, User
 from tests.conftest import Users, csrf_from, login
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Sign in as staff and read the pages in English, the language of these assertions."""
+    login(client, user)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(home)})
 
 
 def _add_customer(app: Flask, name: str = "Jeanne Martin", **fields: str | None) -> int:
@@ -43,7 +50,7 @@ def test_every_customer_page_renders_for_staff(
     app: Flask, users: Users, client: FlaskClient, role: str
 ) -> None:
     customer_id = _add_customer(app)
-    login(client, users.by_role(role))
+    sign_in(client, users.by_role(role))
     for url in (
         "/customers",
         "/customers?q=jeanne",
@@ -71,7 +78,7 @@ def test_providers_are_refused_and_strangers_sent_to_sign_in(
 
 
 def test_a_missing_customer_is_a_404_page(app: Flask, users: Users, client: FlaskClient) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     response = client.get("/customers/999999")
     assert response.status_code == 404
     assert "No customer 999999" in response.get_data(as_text=True)
@@ -80,7 +87,7 @@ def test_a_missing_customer_is_a_404_page(app: Flask, users: Users, client: Flas
 def test_creating_a_customer_stores_it_with_its_outbox_row(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     token = csrf_from(client.get("/customers/new").get_data(as_text=True))
     response = client.post(
         "/customers/new",
@@ -105,7 +112,7 @@ def test_creating_a_customer_stores_it_with_its_outbox_row(
 def test_bad_customer_input_names_every_field_and_stores_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     token = csrf_from(client.get("/customers/new").get_data(as_text=True))
     response = client.post(
         "/customers/new",
@@ -123,7 +130,7 @@ def test_a_post_without_csrf_token_is_refused_and_stores_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     customer_id = _add_customer(app)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     before = _counts(app)
     assert client.post("/customers/new", data={"name": "Intruder"}).status_code == 400
     response = client.post(
@@ -138,7 +145,7 @@ def test_editing_a_customer_saves_and_bumps_the_version(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     customer_id = _add_customer(app)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     html = client.get(f"/customers/{customer_id}/edit").get_data(as_text=True)
     assert 'name="version" value="1"' in html
     response = client.post(
@@ -154,7 +161,7 @@ def test_a_stale_edit_is_refused_keeps_what_was_typed_and_overwrites_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     customer_id = _add_customer(app)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     html = client.get(f"/customers/{customer_id}/edit").get_data(as_text=True)
     # Someone else saves first.
     with app.app_context():
@@ -198,7 +205,7 @@ def test_a_customer_named_like_a_script_is_shown_escaped(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     customer_id = _add_customer(app, name="<script>alert(1)</script>", address="<b>x</b>")
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     for url in ("/customers", f"/customers/{customer_id}", f"/customers/{customer_id}/edit"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, url
@@ -211,7 +218,7 @@ def test_a_customer_without_email_carries_a_billing_warning(
 ) -> None:
     without = _add_customer(app, name="No Mail", email=None)
     with_mail = _add_customer(app, name="Has Mail")
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     warning = "add one to this customer before the order can be billed"
     assert warning in client.get(f"/customers/{without}").get_data(as_text=True)
     assert warning not in client.get(f"/customers/{with_mail}").get_data(as_text=True)
@@ -221,11 +228,13 @@ def test_search_matches_name_email_and_phone_and_pages_visit_each_customer_once(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     ids = [
-        _add_customer(app, name=f"Client {n:02d}", email=f"c{n}@example.com", phone=f"0600000{n:03d}")
+        _add_customer(
+            app, name=f"Client {n:02d}", email=f"c{n}@example.com", phone=f"0600000{n:03d}"
+        )
         for n in range(30)
     ]
     _add_customer(app, name="Zoé Unique", email="zoe@example.org", phone="0711111111")
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     for query in ("zoé", "ZOE@EXAMPLE", "0711111111"):
         html = client.get("/customers", query_string={"q": query}).get_data(as_text=True)
         assert "Zoé Unique" in html, query

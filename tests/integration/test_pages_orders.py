@@ -22,8 +22,16 @@ from hub.ledger.orders import (
     get_order,
     update_order,
 )
-from hub.models import Customer, Order, OrderEvent, OutboxRow
+from hub.models import Customer, Order, OrderEvent, OutboxRow, User
 from tests.conftest import Users, csrf_from, login
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Sign in as staff and read the pages in English, the language of these assertions."""
+    login(client, user)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(home)})
+
 
 WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # 10:30 in Paris
 
@@ -94,7 +102,7 @@ def test_every_order_page_renders_for_staff(
 ) -> None:
     customer_id = _customer(app)
     ref = _order(app, users, customer_id)
-    login(client, users.by_role(role))
+    sign_in(client, users.by_role(role))
     for url in (
         "/orders",
         "/orders/new",
@@ -110,7 +118,9 @@ def test_every_order_page_renders_for_staff(
 def test_providers_are_refused_and_strangers_sent_to_sign_in(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    ref = _order(app, users, _customer(app), scheduled_at=WHEN.isoformat(), provider_id=users.provider.id)
+    ref = _order(
+        app, users, _customer(app), scheduled_at=WHEN.isoformat(), provider_id=users.provider.id
+    )
     urls = ["/orders", "/orders/new", f"/orders/{ref}", f"/orders/{ref}/edit"]
     for url in urls:
         response = client.get(url)
@@ -126,7 +136,7 @@ def test_a_new_order_for_an_existing_customer_is_recorded_and_scheduled(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     customer_id = _customer(app)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     page = client.get(f"/orders/new?customer_id={customer_id}").get_data(as_text=True)
     assert f'<option value="{customer_id}" selected>' in page
     data = _new_order_data(
@@ -140,7 +150,9 @@ def test_a_new_order_for_an_existing_customer_is_recorded_and_scheduled(
     ref = response.headers["Location"].rsplit("/", 1)[1]
     order = _stored(app, ref)
     assert order.customer_id == customer_id
-    assert [(line.service_code, line.quantity_milli, line.unit_price_cents) for line in order.lines] == [
+    assert [
+        (line.service_code, line.quantity_milli, line.unit_price_cents) for line in order.lines
+    ] == [
         ("ASSEMBLY", 1500, 3500),
         ("PARCEL", 2000, 250),
     ]
@@ -156,7 +168,7 @@ def test_a_new_order_for_an_existing_customer_is_recorded_and_scheduled(
 def test_a_new_customer_typed_in_the_form_is_created_with_the_order(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     data = _new_order_data(
         _form(client),
         **{
@@ -206,7 +218,7 @@ def test_bad_input_on_any_field_is_a_422_next_to_the_field_and_stores_nothing(
     shown: str | None,
 ) -> None:
     customer_id = _customer(app)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     before = _counts(app)
     needs_customer = not any(key.startswith("customer") for key in typed)
     base = {"customer_id": str(customer_id)} if needs_customer and field != "customer_id" else {}
@@ -223,9 +235,11 @@ def test_bad_input_on_any_field_is_a_422_next_to_the_field_and_stores_nothing(
     assert _counts(app) == before
 
 
-def test_a_form_with_no_line_at_all_is_refused(app: Flask, users: Users, client: FlaskClient) -> None:
+def test_a_form_with_no_line_at_all_is_refused(
+    app: Flask, users: Users, client: FlaskClient
+) -> None:
     customer_id = _customer(app)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     blank = {
         f"lines.{i}.{name}": ""
         for i in range(3)
@@ -241,7 +255,7 @@ def test_a_form_with_no_line_at_all_is_refused(app: Flask, users: Users, client:
 def test_an_inline_customer_is_not_kept_when_the_ledger_refuses_the_order(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     # Each line reads well, but together they exceed what one order may total.
     data = _new_order_data(
         _form(client),
@@ -260,7 +274,7 @@ def test_an_inline_customer_is_not_kept_when_the_ledger_refuses_the_order(
 def test_add_a_line_without_javascript_posts_back_one_more_row_and_stores_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     data = _new_order_data(_form(client), action="add_line")
     response = client.post("/orders/new", data=data)
     html = response.get_data(as_text=True)
@@ -275,7 +289,7 @@ def test_finding_a_customer_lists_the_matches_and_keeps_the_form(
 ) -> None:
     _customer(app, name="Zoé Lambert", email="zoe@example.com")
     _customer(app, name="Paul Other", email="paul@example.com")
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     data = _new_order_data(_form(client), action="find_customer", customer_q="zoé")
     html = client.post("/orders/new", data=data).get_data(as_text=True)
     assert "Zoé Lambert" in html and "Paul Other" not in html
@@ -288,7 +302,7 @@ def test_posts_without_csrf_token_are_refused_and_store_nothing(
 ) -> None:
     customer_id = _customer(app)
     ref = _order(app, users, customer_id)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     before = _counts(app)
     data = _new_order_data("", customer_id=str(customer_id))
     del data["csrf_token"]
@@ -303,7 +317,7 @@ def test_actions_move_the_order_and_write_its_history(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     ref = _order(app, users, _customer(app))
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     page = client.get(f"/orders/{ref}").get_data(as_text=True)
     assert f'action="/orders/{ref}/schedule"' in page
     assert f'action="/orders/{ref}/cancel"' in page
@@ -360,11 +374,13 @@ def test_a_forbidden_action_is_a_409_with_a_message_and_changes_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     ref = _order(app, users, _customer(app))
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     token = _form(client, f"/orders/{ref}")
     before = _counts(app)
     version = str(_stored(app, ref).version)
-    response = client.post(f"/orders/{ref}/complete", data={"csrf_token": token, "version": version})
+    response = client.post(
+        f"/orders/{ref}/complete", data={"csrf_token": token, "version": version}
+    )
     assert response.status_code == 409
     assert "An order that is new cannot become done." in response.get_data(as_text=True)
     assert _stored(app, ref).status == "new"
@@ -375,7 +391,7 @@ def test_an_action_on_an_order_changed_meanwhile_is_a_409(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     ref = _order(app, users, _customer(app))
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     token = _form(client, f"/orders/{ref}")
     response = client.post(
         f"/orders/{ref}/cancel",
@@ -390,7 +406,7 @@ def test_scheduling_with_a_bad_time_or_provider_is_a_422_next_to_the_field(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     ref = _order(app, users, _customer(app))
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     token = _form(client, f"/orders/{ref}")
     version = str(_stored(app, ref).version)
     for field, data in (
@@ -408,10 +424,10 @@ def test_scheduling_with_a_bad_time_or_provider_is_a_422_next_to_the_field(
 
 def test_editing_an_order_replaces_its_lines(app: Flask, users: Users, client: FlaskClient) -> None:
     ref = _order(app, users, _customer(app))
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     version = str(_stored(app, ref).version)
     page = client.get(f"/orders/{ref}/edit").get_data(as_text=True)
-    assert 'value="1,5"' in page and f'name="version" value="{version}"' in page
+    assert 'value="1.5"' in page and f'name="version" value="{version}"' in page
     data = _new_order_data(csrf_from(page), version=version, notes="Second floor")
     response = client.post(f"/orders/{ref}/edit", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -427,7 +443,7 @@ def test_a_stale_order_edit_keeps_what_was_typed_and_overwrites_nothing(
 ) -> None:
     customer_id = _customer(app)
     ref = _order(app, users, customer_id)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     seen = _stored(app, ref).version
     page = client.get(f"/orders/{ref}/edit").get_data(as_text=True)
     with app.app_context():
@@ -450,12 +466,14 @@ def test_a_stale_order_edit_keeps_what_was_typed_and_overwrites_nothing(
 
 
 def test_a_done_order_cannot_be_edited(app: Flask, users: Users, client: FlaskClient) -> None:
-    ref = _order(app, users, _customer(app), scheduled_at=WHEN.isoformat(), provider_id=users.provider.id)
+    ref = _order(
+        app, users, _customer(app), scheduled_at=WHEN.isoformat(), provider_id=users.provider.id
+    )
     with app.app_context():
         session = get_session()
         with write_transaction(session):
             complete_order(session, Actor.of(users.admin), ref)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     response = client.get(f"/orders/{ref}/edit")
     assert response.status_code == 302
     page = client.get(f"/orders/{ref}").get_data(as_text=True)
@@ -476,13 +494,11 @@ def test_the_order_page_shows_totals_vat_per_rate_and_the_email_warning(
         {"service_code": "CLEANING", "quantity": "2"},  # 56,00 at 10 %
     ]
     ref = _order(app, users, customer_id, lines=lines)
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     html = client.get(f"/orders/{ref}").get_data(as_text=True)
     assert "before the order can be billed" in html
     order = _stored(app, ref)
     assert order.total_cents == 10850
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(html)})
-    html = client.get(f"/orders/{ref}").get_data(as_text=True)
     # Total 108.50; VAT 8.75 at 20 % and 5.09 at 10 %, 13.84 in all; 94.66 before VAT.
     for fragment in ("€108.50", "€8.75", "€5.09", "€13.84", "€94.66"):
         assert fragment in html, fragment
@@ -496,7 +512,7 @@ def test_names_and_notes_are_escaped_everywhere(
 ) -> None:
     customer_id = _customer(app, name="<script>alert(1)</script>")
     ref = _order(app, users, customer_id, notes="<img src=x onerror=alert(2)>")
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     for url in ("/orders", f"/orders/{ref}", f"/orders/new?customer_id={customer_id}", "/board"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, url
@@ -525,11 +541,21 @@ def test_list_filters_and_pages_visit_every_order_once(
     marc = _customer(app, name="Marc Dubois", email="marc@example.com")
     all_refs = [_order(app, users, jeanne) for _ in range(7)]
     december = [
-        _order(app, users, marc, scheduled_at=f"2026-12-0{day}T09:00:00+01:00", provider_id=users.provider.id)
+        _order(
+            app,
+            users,
+            marc,
+            scheduled_at=f"2026-12-0{day}T09:00:00+01:00",
+            provider_id=users.provider.id,
+        )
         for day in (1, 2, 3)
     ]
     other = _order(
-        app, users, marc, scheduled_at="2026-12-02T23:30:00+01:00", provider_id=users.other_provider.id
+        app,
+        users,
+        marc,
+        scheduled_at="2026-12-02T23:30:00+01:00",
+        provider_id=users.other_provider.id,
     )
     all_refs += [*december, other]
     with app.app_context():
@@ -538,7 +564,7 @@ def test_list_filters_and_pages_visit_every_order_once(
         with write_transaction(session):
             apply_billing_news(session, stripe, all_refs[0], "invoiced")
             apply_billing_news(session, stripe, all_refs[0], "payment_failed")
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
 
     shown = _refs(client, "/orders?limit=3")
     assert sorted(shown) == sorted(all_refs)
@@ -560,16 +586,24 @@ def test_list_filters_and_pages_visit_every_order_once(
 def test_unreadable_list_filters_are_a_422_not_a_500(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
-    login(client, users.concierge)
-    for query in ("status=lost", "day_from=2026-02-30", "provider_id=x", "cursor=%%%", "cursor=eyJpZCI6MH0"):
+    sign_in(client, users.concierge)
+    for query in (
+        "status=lost",
+        "day_from=2026-02-30",
+        "provider_id=x",
+        "cursor=%%%",
+        "cursor=eyJpZCI6MH0",
+    ):
         response = client.get(f"/orders?{query}")
         assert response.status_code == 422, query
 
 
 def test_an_unknown_order_is_a_404(app: Flask, users: Users, client: FlaskClient) -> None:
-    login(client, users.concierge)
+    sign_in(client, users.concierge)
     assert client.get("/orders/C-2026-999999").status_code == 404
     assert client.get("/orders/C-2026-999999/edit").status_code == 404
     token = _form(client)
-    response = client.post("/orders/C-2026-999999/complete", data={"csrf_token": token, "version": "1"})
+    response = client.post(
+        "/orders/C-2026-999999/complete", data={"csrf_token": token, "version": "1"}
+    )
     assert response.status_code == 404
