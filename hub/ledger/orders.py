@@ -312,6 +312,12 @@ def update_order(
     if data.customer_id != order.customer_id:
         raise InvalidInput(N_("The customer of an order cannot change."), field="customer_id")
     provider = _provider(session, data.provider_id)
+    # A scheduled mission keeps a time and a provider; to drop them, cancel and re-order.
+    if order.status == OrderStatus.SCHEDULED:
+        if data.scheduled_at is None:
+            raise InvalidInput(N_("A scheduled order needs a date and time."), field="scheduled_at")
+        if provider is None:
+            raise InvalidInput(N_("A scheduled order needs a provider."), field="provider_id")
     before = order_snapshot(order)
     order.lines = _build_lines(session, data.lines)
     order.total_cents = sum(line.amount_cents for line in order.lines)

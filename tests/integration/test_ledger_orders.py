@@ -166,3 +166,19 @@ def test_bad_line_input_names_the_field(app: Flask, users: Users) -> None:
             create_order(session, Actor.of(users.concierge), data)
         assert info.value.field == "lines.0.service_code"
         assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_scheduled_order_cannot_lose_its_time_or_provider(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        ref = _order(session, users, scheduled_at=WHEN.isoformat(), provider_id=users.provider.id)
+        order = get_order(session, ref)
+        for missing in ({"provider_id": users.provider.id}, {"scheduled_at": WHEN.isoformat()}):
+            edit = OrderInput.parse(
+                {"customer_id": order.customer_id, "lines": [{"service_code": "KEYS"}], **missing}
+            )
+            with pytest.raises(InvalidInput), write_transaction(session):
+                update_order(session, Actor.of(users.concierge), ref, edit, expected_version=None)
+        order = get_order(session, ref)
+        assert order.scheduled_at == WHEN
+        assert order.provider_id == users.provider.id
