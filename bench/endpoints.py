@@ -95,7 +95,6 @@ def targets(server: Server, info: SeedInfo) -> list[Target]:
             '"ref"',
         ),
         (Target("api_list", ("/api/v1/orders",), headers=api), "C-20"),
-        (Target("api_list_status", ("/api/v1/orders?status=scheduled",), headers=api), "C-20"),
         (
             Target("api_list_updated", (f"/api/v1/orders?updated_since={since}",), headers=api),
             '"data"',
@@ -107,6 +106,8 @@ def targets(server: Server, info: SeedInfo) -> list[Target]:
     wanted.append(
         (Target("page_orders_status", ("/orders?status=scheduled",), headers=page), "C-20")
     )
+    search = "/orders?q=" + quote(info.sample_email, safe="")
+    wanted.append((Target("page_orders_search", (search,), headers=page), "C-20"))
     deep_page = _deep(lambda p: _page_next(server, cookie, p), "/orders")
     wanted.append(
         (Target("page_orders_deep", (deep_page,), headers=page) if deep_page else None, "C-20")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -45,6 +46,8 @@ class Row:
 def measure(ledger: Ledger, args: argparse.Namespace) -> list[Row]:
     """Seed or reuse the ledger, serve it, and load every available endpoint in rounds."""
     info = seed.ensure(ledger, reseed=args.reseed)
+    load = os.getloadavg()
+    print(f"  load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", flush=True)
     with Server(ledger, workers=args.workers) as server:
         targets = endpoints.targets(server, info)
         for t in targets:
@@ -68,6 +71,8 @@ def measure(ledger: Ledger, args: argparse.Namespace) -> list[Row]:
                     flush=True,
                 )
     seed.trim(ledger, info)
+    load = os.getloadavg()
+    print(f"  load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", flush=True)
     trivial = samples["healthz"]
     rows = []
     for name, runs in samples.items():

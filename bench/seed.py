@@ -39,6 +39,8 @@ class SeedInfo:
     customers: int
     service_codes: tuple[str, ...]
     provider_ids: tuple[int, ...]
+    # One customer's e-mail, for the search a concierge runs to find that customer's orders.
+    sample_email: str
 
 
 def _admin_engine() -> sa.Engine:
@@ -188,11 +190,15 @@ def read_info(ledger: Ledger) -> SeedInfo:
             providers = conn.execute(
                 sa.text("SELECT id FROM users WHERE role = 'provider' ORDER BY id")
             ).scalars()
+            email = conn.execute(
+                sa.text("SELECT email FROM customers WHERE id = :id"), {"id": customers // 2}
+            ).scalar_one()
             return SeedInfo(
                 orders=ledger.orders,
                 customers=int(customers),
                 service_codes=tuple(codes),
                 provider_ids=tuple(providers),
+                sample_email=str(email),
             )
     finally:
         engine.dispose()
