@@ -120,14 +120,22 @@ def _coerce(raw: Any, target: Any, name: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{name} must be true or false, not {raw!r}.")
-    try:
-        if target is int or target == "int":
-            return int(raw)
-        if target is float or target == "float":
+    if target is int or target == "int":
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lstrip("-").isdecimal():
+            return int(raw.strip())
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.")
+    if target is float or target == "float":
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return float(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number, not {raw!r}.") from exc
-    return str(raw)
+        try:
+            return float(str(raw).strip())
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a number, not {raw!r}.") from exc
+    if not isinstance(raw, str):
+        raise ConfigError(f"{name} must be text, not {raw!r}.")
+    return raw
 
 
 def _apply(section: Any, values: dict[str, Any], prefix: str) -> Any:
@@ -172,9 +180,11 @@ def load_config(
         raise ConfigError(f"HUB_CONFIG names {path}, which does not exist.")
 
     sections: dict[str, Any] = {name: cls() for name, cls in _SECTIONS.items()}
-    for name in file_values:
+    for name, values in file_values.items():
         if name not in sections:
             raise ConfigError(f"Unknown section [{name}] in {path}; see config.example.toml.")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{name} in {path} must be a [{name}] section of settings.")
     env_values = _env_values(env)
     for layer, prefix in (
         (file_values, "{0}."),

@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub import create_app
+from hub.config import load_config
 from hub.accounts import _hasher, create_token
 from hub.db import Base, Database, get_session, write_transaction
 from hub.ledger.catalogue import seed_default_catalogue
@@ -103,7 +104,8 @@ def make_app(database: TestDatabase, tmp_path: Path, **sections: dict[str, Any])
     }
     for name, values in sections.items():
         overrides.setdefault(name, {}).update(values)
-    app = create_app(overrides=overrides)
+    # HUB_CONFIG=/dev/null: a developer's config.toml or HUB_* variables never leak into tests.
+    app = create_app(load_config(overrides, environ={"HUB_CONFIG": "/dev/null"}))
     app.config["TESTING"] = True
     return app
 

@@ -187,3 +187,22 @@ def test_an_https_base_url_turns_on_secure_cookies() -> None:
     )
     assert not plain.secure_cookies
     assert secure.secure_cookies
+
+
+@pytest.mark.parametrize(
+    ("text", "setting"),
+    [
+        ("[stripe]\ndays_until_due = 14.7\n", "stripe.days_until_due"),
+        ("[stripe]\ndays_until_due = true\n", "stripe.days_until_due"),
+        ("[hub]\nsecret_key = 12\n", "hub.secret_key"),
+        ("hub = 3\n", "hub"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_in_the_file_is_named_not_truncated(
+    tmp_path: Path, text: str, setting: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={"HUB_CONFIG": str(path)})
+    assert setting in str(info.value)
