@@ -146,3 +146,152 @@ def serve(ctx: Context, host: str, port: int, workers: int, no_worker: bool) -> 
     from hub.server import run_server
 
     run_server(ctx.app, host=host, port=port, workers=workers, worker=not no_worker)
+
+
+@main.command("worker")
+@pass_ctx
+def worker_command(ctx: Context) -> None:
+    """Run the background jobs (outbox delivery, clean-up) until SIGTERM or Ctrl-C."""
+    from jobs.worker import run_worker
+
+    run_worker(ctx.app)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Inspect the outbox and replay dead letters."""
+
+
+@outbox_group.command("status")
+@click.option("--limit", default=20, show_default=True, help="Dead letters to list.")
+@pass_ctx
+def outbox_status(ctx: Context, limit: int) -> None:
+    """Show each connector's queue and the dead letters; exit 1 when there are dead letters."""
+    from hub.db import get_session
+    from jobs.connectors import connectors_for
+    from jobs.status import connector_statuses, dead_letters, outbox_totals
+
+    with ctx.app.app_context():
+        session = get_session()
+        statuses = connector_statuses(session, connectors_for(), runs_per_connector=1)
+        letters = dead_letters(session, limit=limit)
+        totals = outbox_totals(session)
+    click.echo(
+        f"{'connector':<16} {'state':<7} {'backlog':>7} {'oldest':>7} {'last hour':>9} "
+        f"{'retrying':>8} {'dead':>5} {'held back':>9}"
+    )
+    for s in statuses:
+        click.echo(
+            f"{s.name:<16} {s.state:<7} {s.backlog:>7} {_age(s.oldest_pending_seconds):>7} "
+            f"{s.delivered_last_hour:>9} {s.retrying:>8} {s.dead:>5} {s.held_back:>9}"
+        )
+        if s.reason:
+            click.echo(f"  {s.state}: {s.reason}")
+    for letter in letters:
+        click.echo(
+            f"dead #{letter.id} {letter.connector} {letter.topic} {letter.aggregate_ref} "
+            f"after {letter.attempts} attempt(s): {letter.last_error}"
+        )
+    if totals.dead:
+        click.echo(
+            f"{totals.dead} dead letter(s); fix the cause, then `hub outbox replay --dead`. "
+            "Each one holds back the later events of its order."
+        )
+        sys.exit(1)
+
+
+@outbox_group.command("replay")
+@click.option("--id", "row_id", type=int, help="Replay this dead letter.")
+@click.option("--dead", is_flag=True, help="Replay every dead letter.")
+@click.option("--connector", help="With --dead: only this connector's dead letters.")
+@pass_ctx
+def outbox_replay(ctx: Context, row_id: int | None, dead: bool, connector: str | None) -> None:
+    """Send dead letters again, from their first attempt; recorded in the audit history."""
+    from hub.db import get_session, write_transaction
+    from hub.errors import HubError
+    from hub.ledger.orders import Actor
+    from jobs import control
+
+    if (row_id is None) == (not dead):
+        raise click.UsageError("Give either --id N or --dead.")
+    if connector and not dead:
+        raise click.UsageError("--connector goes with --dead.")
+    with ctx.app.app_context():
+        session = get_session()
+        actor = Actor.system("cli")
+        try:
+            with write_transaction(session):
+                if row_id is not None:
+                    control.replay(session, actor, row_id)
+                    count = 1
+                else:
+                    count = control.replay_dead(session, actor, connector=connector)
+        except HubError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Replayed {count} event(s).")
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """List and run the background jobs."""
+
+
+@jobs_group.command("list")
+@pass_ctx
+def jobs_list(ctx: Context) -> None:
+    """List the jobs a worker schedules, with their last run."""
+    from hub.db import get_session
+    from jobs.registry import build_registry
+    from jobs.status import recent_runs
+
+    with ctx.app.app_context():
+        session = get_session()
+        for spec in build_registry(ctx.app):
+            runs = recent_runs(session, job=spec.name, limit=1)
+            last = (
+                f"last {runs[0].outcome} at {runs[0].started_at:%Y-%m-%d %H:%M:%S}Z"
+                if runs
+                else "never recorded"
+            )
+            guard = ", once per period" if spec.period else ""
+            click.echo(f"{spec.name:<28} {spec.trigger}{guard}; {last}")
+            click.echo(f"  {spec.description}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@click.option("--period", help="For once-per-period jobs: the period to run (default: now's).")
+@pass_ctx
+def jobs_run(ctx: Context, name: str, period: str | None) -> None:
+    """Run one job now, in this process; exit 1 if it fails."""
+    from jobs.registry import UnknownJob, build_registry
+    from jobs.runs import run_job
+
+    try:
+        spec = build_registry(ctx.app).get(name)
+    except UnknownJob as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    result = run_job(ctx.app, spec, period=period)
+    if result.outcome == "skipped":
+        click.echo(f"{name}: period {result.period} was already taken by another run.")
+        return
+    counts = result.counts
+    click.echo(
+        f"{name}: {result.outcome}; delivered {counts.delivered}, retried {counts.retried}, "
+        f"dead {counts.dead}" + (f"; {counts.note}" if counts.note else "")
+    )
+    if result.error:
+        click.echo(result.error, err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

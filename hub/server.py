@@ -1,13 +1,29 @@
-"""Run the web app: Flask's reloader in debug mode, gunicorn otherwise."""
+"""Run the web app: Flask's reloader in debug mode, gunicorn otherwise.
+
+The embedded worker is a separate ``hub worker`` child process, started here once, before
+gunicorn forks its web workers, and stopped when the server exits: web workers and reloaders
+never run a scheduler of their own.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import asdict
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from hub import get_config
+from hub.config import Config
+
+log = logging.getLogger("hub.server")
+
+#: Seconds the worker gets to finish in-flight deliveries after SIGTERM before it is killed.
+WORKER_STOP_SECONDS = 30
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -24,9 +40,49 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def config_environment(cfg: Config) -> dict[str, str]:
+    """Spell every setting as the environment variable that sets it, as config.py reads them."""
+    env: dict[str, str] = {}
+    for section, values in asdict(cfg).items():
+        for key, value in values.items():
+            name = f"HUB_{key.upper()}" if section == "hub" else f"HUB_{section}_{key}".upper()
+            env[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+def start_worker(cfg: Config) -> subprocess.Popen[bytes]:
+    """Start ``hub worker`` as a child process with exactly this configuration."""
+    env = {**os.environ, **config_environment(cfg)}
+    child = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=env)
+    log.info("embedded worker started", extra={"fields": {"pid": child.pid}})
+    return child
+
+
+def stop_worker(child: subprocess.Popen[bytes]) -> None:
+    """Ask the worker to finish its deliveries and stop; kill it if it takes too long."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            # Its leases expire and another worker delivers what it held: nothing is lost.
+            child.kill()
+            child.wait()
+    log.info("embedded worker stopped", extra={"fields": {"pid": child.pid}})
+
+
 def run_server(app: Flask, *, host: str, port: int, workers: int, worker: bool) -> None:
-    """Serve until interrupted; the background worker is started by the caller's wiring."""
+    """Serve until interrupted, with the embedded worker unless told not to run it."""
     cfg = get_config(app)
+    child = start_worker(cfg) if worker and cfg.jobs.embedded else None
+    try:
+        _serve(app, cfg, host=host, port=port, workers=workers)
+    finally:
+        if child is not None:
+            stop_worker(child)
+
+
+def _serve(app: Flask, cfg: Config, *, host: str, port: int, workers: int) -> None:
     if cfg.hub.debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return

@@ -42,15 +42,17 @@ class Claim:
 
 def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int]]:
     older = aliased(OutboxRow, name="older")
-    blocked = (
-        sa.select(older.id)
+    # "The oldest undelivered row of its aggregate", as a correlated scalar subquery: both
+    # databases run it per candidate as one probe of ix_outbox_open, whatever their
+    # statistics say (an anti-join can go quadratic on a freshly filled table).
+    first_open = (
+        sa.select(sa.func.min(older.id))
         .where(
             older.connector == OutboxRow.connector,
             older.aggregate_ref == OutboxRow.aggregate_ref,
-            older.id < OutboxRow.id,
             older.status != DELIVERED,
         )
-        .exists()
+        .scalar_subquery()
     )
     return (
         sa.select(OutboxRow.id)
@@ -58,7 +60,7 @@ def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int
             OutboxRow.connector == connector,
             OutboxRow.status == PENDING,
             OutboxRow.next_attempt_at <= now,
-            ~blocked,
+            OutboxRow.id == first_open,
         )
         .order_by(OutboxRow.id)
         .limit(limit)
@@ -133,6 +135,29 @@ def settle(session: Session, row_id: int, token: str, values: dict[str, Any]) ->
         execution_options={"synchronize_session": False},
     )
     return cast(sa.CursorResult[Any], result).rowcount == 1
+
+
+def settle_delivered(session: Session, row_ids: list[int], token: str, now: datetime) -> list[int]:
+    """Mark rows delivered where this lease still holds them; return those it marked."""
+    if not row_ids:
+        return []
+    result = session.execute(
+        sa.update(OutboxRow)
+        .where(
+            OutboxRow.id.in_(row_ids),
+            OutboxRow.lease_token == token,
+            OutboxRow.status == IN_FLIGHT,
+        )
+        .values(
+            status=OutboxStatus.DELIVERED.value,
+            delivered_at=now,
+            lease_token=None,
+            lease_expires_at=None,
+        )
+        .returning(OutboxRow.id),
+        execution_options={"synchronize_session": False},
+    )
+    return [int(row_id) for row_id in result.scalars()]
 
 
 def release(session: Session, claim: Claim, row_ids: list[int]) -> int:

@@ -1,9 +1,13 @@
 """The outbox dispatcher: lease due rows, hand them to their connector, record each outcome.
 
 One pass (``dispatch_batch``) claims up to ``batch_size`` rows and commits the claim, then
-calls the connector outside any transaction, ``max_batch`` events at a time, recording each
-chunk's outcomes before starting the next. When asked to stop it finishes the chunk under
-way and hands the rest back untouched, so a SIGTERM loses nothing and wastes no attempt.
+calls the connector outside any transaction, ``max_batch`` events at a time. Outcomes are
+written every ``RECORD_EVERY_SECONDS`` and at the end of the claim, in one transaction each:
+one commit per event would cap a one-at-a-time connector at the database's commit rate, and
+a worker killed before writing only causes a redelivery (delivery is at least once; the
+connectors' idempotency keys make effects exactly once). When asked to stop it finishes the
+chunk under way, writes the outcomes and hands the rest back untouched, so a SIGTERM loses
+nothing and wastes no attempt.
 ``drain`` repeats passes until nothing is due (or a nudge says more arrived meanwhile).
 """
 
@@ -24,7 +28,7 @@ from connectors.base import Connector, Event, Outcome, takes_topic, unknown_topi
 from connectors.errors import ConnectorError, PermanentError, TransientError
 from hub.db import utcnow, write_transaction
 from hub.models import ConnectorPause, OutboxStatus
-from jobs.claims import Claim, claim, release, settle
+from jobs.claims import Claim, claim, release, settle, settle_delivered
 from jobs.retry import Jitter, RetryPolicy, default_jitter
 from jobs.spec import RunCounts
 
@@ -32,6 +36,9 @@ log = logging.getLogger("hub.jobs.dispatcher")
 
 #: A drain hands control back to the scheduler after this long, so its run gets recorded.
 DRAIN_SECONDS = 30.0
+
+#: Outcomes are written at least this often while a claim is being delivered, and at its end.
+RECORD_EVERY_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -80,12 +87,10 @@ def _call(connector: Connector, events: Sequence[Event]) -> dict[int, BaseExcept
     return results
 
 
-def _outcome_values(
-    event: Event, error: BaseException | None, policy: RetryPolicy, now: datetime, jitter: Jitter
+def _failed_values(
+    event: Event, error: BaseException, policy: RetryPolicy, now: datetime, jitter: Jitter
 ) -> tuple[str, dict[str, Any]]:
-    """Return what became of the event (delivered, retried, dead) and the row's new values."""
-    if error is None:
-        return "delivered", {"status": OutboxStatus.DELIVERED.value, "delivered_at": now}
+    """Return what becomes of a failed event (retried or dead) and the row's new values."""
     failure, text = _failure(error)
     values: dict[str, Any] = {"last_error": failure.message[:4000], "last_traceback": text}
     if isinstance(failure, PermanentError):
@@ -101,21 +106,29 @@ def _outcome_values(
 def _record(
     session: Session,
     claimed: Claim,
-    events: Sequence[Event],
-    results: dict[int, BaseException | None],
+    delivered: Sequence[tuple[Event, BaseException | None]],
     policy: RetryPolicy,
     jitter: Jitter,
 ) -> RunCounts:
     now = utcnow()
     tally = {"delivered": 0, "retried": 0, "dead": 0}
+    done = [event.id for event, error in delivered if error is None]
     with write_transaction(session):
-        for event in events:
-            kind, values = _outcome_values(event, results[event.id], policy, now, jitter)
+        # Successes share their new values: one statement for all of them.
+        settled = set(settle_delivered(session, done, claimed.token, now))
+        tally["delivered"] = len(settled)
+        lost = set(done) - settled
+        for event, error in delivered:
+            if error is None:
+                continue
+            kind, values = _failed_values(event, error, policy, now, jitter)
             if settle(session, event.id, claimed.token, values):
                 tally[kind] += 1
             else:
-                # Our lease expired and another worker took the row over: its outcome wins.
-                log.warning("lease lost", extra={"fields": {"outbox_id": event.id}})
+                lost.add(event.id)
+    for row_id in sorted(lost):
+        # Our lease expired and another worker took the row over: its outcome wins.
+        log.warning("lease lost", extra={"fields": {"outbox_id": row_id}})
     return RunCounts(delivered=tally["delivered"], retried=tally["retried"], dead=tally["dead"])
 
 
@@ -139,13 +152,20 @@ def dispatch_batch(
     counts = RunCounts()
     events = list(claimed.events)
     step = max(1, connector.max_batch)
+    unrecorded: list[tuple[Event, BaseException | None]] = []
+    recorded_at = time.monotonic()
     while events:
         if stopping is not None and stopping.is_set():
             release(session, claimed, [e.id for e in events])
             break
         chunk, events = events[:step], events[step:]
         results = _call(connector, chunk)
-        counts = counts + _record(session, claimed, chunk, results, settings.policy, jitter)
+        unrecorded.extend((event, results[event.id]) for event in chunk)
+        if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:
+            counts = counts + _record(session, claimed, unrecorded, settings.policy, jitter)
+            unrecorded, recorded_at = [], time.monotonic()
+    if unrecorded:
+        counts = counts + _record(session, claimed, unrecorded, settings.policy, jitter)
     return len(claimed.events), counts
 
 

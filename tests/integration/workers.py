@@ -81,13 +81,19 @@ def outbox(app: Flask) -> dict[int, OutboxRow]:
 
 
 def statuses(app: Flask) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in outbox(app).values():
-        counts[row.status] = counts.get(row.status, 0) + 1
-    return counts
+    """Count outbox rows by status."""
+    with app.app_context():
+        session = get_session()
+        counts = dict(
+            session.execute(
+                sa.select(OutboxRow.status, sa.func.count()).group_by(OutboxRow.status)
+            ).all()
+        )
+        session.commit()
+        return {str(status): int(count) for status, count in counts.items()}
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 20.0, step: float = 0.05) -> bool:
+def wait_until(check: Callable[[], bool], timeout: float = 20.0, step: float = 0.1) -> bool:
     """Poll until the check holds; False when the timeout passes first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
