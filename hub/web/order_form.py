@@ -118,12 +118,16 @@ def check(
     customer_id: int | None = None
     new_customer: CustomerInput | None = None
     if with_customer:
-        if form.customer_id:
+        typed_customer = any(value.strip() for value in form.customer.values())
+        if form.customer_id and typed_customer:
+            # Never drop what was typed without a word: make them pick one of the two.
+            errors["customer_id"] = _("Choose an existing customer or type a new one, not both.")
+        elif form.customer_id:
             if form.customer_id.isdigit() and 0 < int(form.customer_id) < 2**62:
                 customer_id = int(form.customer_id)
             else:
                 errors["customer_id"] = _("Choose a customer from the list.")
-        elif any(value.strip() for value in form.customer.values()):
+        elif typed_customer:
             new_customer, customer_errors = parse_customer({**form.customer, "notes": ""})
             errors.update({f"customer.{key}": text for key, text in customer_errors.items()})
         else:

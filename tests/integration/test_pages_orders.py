@@ -203,6 +203,7 @@ BAD_INPUTS = [
     ("customer.name", {"customer.email": "someone@example.com"}, "someone@example.com"),
     ("customer.email", {"customer.name": "Marc", "customer.email": "marc@"}, "marc@"),
     ("customer_id", {}, None),
+    ("customer_id", {"customer_id": "1", "customer.name": "Marc"}, "Marc"),
     ("customer_id", {"customer_id": "abc"}, None),
     ("notes", {"notes": "x" * 2001}, None),
 ]
