@@ -1,0 +1,196 @@
+"""The scheduler: jobs in the app context, run history, and the once-per-period guard."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app, has_app_context
+
+from hub.db import get_db, get_session
+from hub.models import JobPeriod, JobRun
+from jobs import guards
+from jobs.connectors import ConnectorSet
+from jobs.registry import JobRegistry, build_registry
+from jobs.runs import run_job
+from jobs.spec import JobContext, JobSpec, RunCounts
+from jobs.worker import Worker
+from tests import conftest
+from tests.integration.workers import add_events, recorder, wait_until
+
+NOVEMBER = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _rows(app: Flask, model: type) -> list:
+    with app.app_context():
+        session = get_session()
+        found = list(session.scalars(sa.select(model).order_by(model.id)))
+        session.commit()
+        return found
+
+
+def _spec(run, *, name: str = "test.job", **kwargs) -> JobSpec:
+    return JobSpec(name, run, IntervalTrigger(hours=1), "A job for the tests", **kwargs)
+
+
+def _registry(*specs: JobSpec) -> JobRegistry:
+    registry = JobRegistry()
+    for spec in specs:
+        registry.add(spec)
+    return registry
+
+
+@pytest.fixture
+def second_app(app: Flask, database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Flask]:
+    """Another app on the same database, with its own engine: a second worker machine."""
+    other = conftest.make_app(database, tmp_path / "second")
+    yield other
+    get_db(other).dispose()
+
+
+def test_a_run_is_recorded_with_its_start_end_outcome_and_counts(app: Flask) -> None:
+    result = run_job(app, _spec(lambda ctx: RunCounts(delivered=3, retried=2, dead=1, note="x")))
+    (run,) = _rows(app, JobRun)
+    assert run.id == result.run_id
+    assert (run.job, run.outcome, run.delivered, run.retried, run.dead, run.note) == (
+        "test.job",
+        "ok",
+        3,
+        2,
+        1,
+        "x",
+    )
+    assert run.finished_at is not None and run.finished_at >= run.started_at
+    assert run.error is None
+
+
+def test_a_failing_run_is_recorded_with_its_error(app: Flask) -> None:
+    def broken(ctx: JobContext) -> RunCounts:
+        raise RuntimeError("the sheet is gone")
+
+    result = run_job(app, _spec(broken))
+    (run,) = _rows(app, JobRun)
+    assert (result.outcome, run.outcome) == ("failed", "failed")
+    assert "RuntimeError: the sheet is gone" in (run.error or "")
+
+
+def test_a_period_is_run_once_then_skipped_and_a_new_period_runs_again(app: Flask) -> None:
+    calls: list[str | None] = []
+    spec = _spec(lambda ctx: calls.append(ctx.period) or RunCounts(), period=guards.monthly("UTC"))
+    assert run_job(app, spec, period="2026-11").outcome == "ok"
+    assert run_job(app, spec, period="2026-11").outcome == "skipped"
+    assert run_job(app, spec, period="2026-12").outcome == "ok"
+    assert calls == ["2026-11", "2026-12"]
+    assert [(p.job, p.period) for p in _rows(app, JobPeriod)] == [
+        ("test.job", "2026-11"),
+        ("test.job", "2026-12"),
+    ]
+
+
+def test_a_failed_run_gives_its_period_back_for_a_later_try(app: Flask) -> None:
+    attempts: list[int] = []
+
+    def flaky(ctx: JobContext) -> RunCounts:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("Stripe is down")
+        return RunCounts()
+
+    spec = _spec(flaky, period=guards.monthly("UTC"))
+    assert run_job(app, spec, period="2026-11").outcome == "failed"
+    assert _rows(app, JobPeriod) == []
+    assert run_job(app, spec, period="2026-11").outcome == "ok"
+    assert [r.outcome for r in _rows(app, JobRun)] == ["failed", "ok"]
+
+
+def test_periods_follow_the_business_time_zone() -> None:
+    new_year_in_paris = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    assert guards.monthly("Europe/Paris")(new_year_in_paris) == "2027-01"
+    assert guards.monthly("UTC")(new_year_in_paris) == "2026-12"
+    assert guards.daily("Europe/Paris")(NOVEMBER) == "2026-11-30"
+    assert guards.weekly("Europe/Paris")(NOVEMBER) == "2026-W49"
+
+
+def test_two_schedulers_racing_for_a_monthly_job_run_it_once(app: Flask, second_app: Flask) -> None:
+    at_the_guard = threading.Barrier(2, timeout=20)
+    ran: list[str] = []
+
+    def period(moment: datetime) -> str:
+        # Both schedulers reach the guard before either takes it: a real race for the row.
+        at_the_guard.wait()
+        return "2026-11"
+
+    def invoice(ctx: JobContext) -> RunCounts:
+        ran.append(str(current_app.instance_path))
+        return RunCounts(note="invoiced")
+
+    workers = [
+        Worker(flask_app, _registry(_spec(invoice, period=period, start_at_once=True)))
+        for flask_app in (app, second_app)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        assert wait_until(lambda: len(_rows(app, JobRun)) == 1 and not at_the_guard.n_waiting)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert len(ran) == 1
+    (claim,) = _rows(app, JobPeriod)
+    assert (claim.job, claim.period) == ("test.job", "2026-11")
+    (run,) = _rows(app, JobRun)
+    assert (run.outcome, run.note, run.worker) == ("ok", "invoiced", claim.worker)
+
+
+def test_the_worker_runs_each_job_in_the_app_context_one_instance_at_a_time(app: Flask) -> None:
+    seen: list[tuple[bool, bool]] = []
+    done = threading.Event()
+
+    def check(ctx: JobContext) -> RunCounts:
+        seen.append((has_app_context(), current_app._get_current_object() is app))
+        done.set()
+        return RunCounts()
+
+    worker = Worker(app, _registry(_spec(check, start_at_once=True)))
+    worker.start()
+    try:
+        assert done.wait(timeout=20)
+        (job,) = worker.scheduler.get_jobs()
+        assert (job.max_instances, job.coalesce) == (1, True)
+    finally:
+        worker.stop()
+    assert seen == [(True, True)]
+    assert not worker.scheduler.running
+
+
+def test_quiet_dispatch_runs_are_recorded_only_when_they_did_something(
+    app: Flask, tmp_path: Path
+) -> None:
+    registry = build_registry(app, ConnectorSet(live={"recording": recorder(tmp_path)}))
+    dispatch = registry.get("outbox.dispatch.recording")
+    assert run_job(app, dispatch).run_id is None
+    assert _rows(app, JobRun) == []
+    add_events(app, ["C-1", "C-2"])
+    result = run_job(app, dispatch)
+    (run,) = _rows(app, JobRun)
+    assert (run.id, run.job, run.delivered) == (result.run_id, "outbox.dispatch.recording", 2)
+
+
+def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
+    app: Flask, tmp_path: Path
+) -> None:
+    registry = build_registry(app, ConnectorSet(live={"recording": recorder(tmp_path)}))
+    assert [spec.name for spec in registry] == [
+        "outbox.dispatch.recording",
+        "outbox.reap",
+        "outbox.prune",
+    ]
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.add(registry.get("outbox.reap"))
+    with pytest.raises(KeyError, match=r"known jobs: outbox\.dispatch\.recording"):
+        registry.get("invoicing.monthly")
