@@ -357,12 +357,14 @@ def schedule_order(
     if provider is None:
         raise InvalidInput(N_("Choose an active provider."), field="provider_id")
     previous = order.status
+    before = {
+        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at else None,
+        "provider": order.provider.name if order.provider else None,
+    }
+    after = {"scheduled_at": when.isoformat(), "provider": provider.name}
+    # Only what moved: an order scheduled at creation already carries its time and provider.
     changes = {
-        "scheduled_at": {
-            "from": order.scheduled_at.isoformat() if order.scheduled_at else None,
-            "to": when.isoformat(),
-        },
-        "provider": {"from": order.provider.name if order.provider else None, "to": provider.name},
+        key: {"from": before[key], "to": after[key]} for key in before if before[key] != after[key]
     }
     order.scheduled_at = when
     order.provider = provider
