@@ -103,7 +103,7 @@ def replay_dead(session: Session, actor: Actor, *, connector: str | None = None)
 def _check_name(connector: str) -> None:
     if not _CONNECTOR_NAME.match(connector):
         raise InvalidInput(
-            N_("%(name)r is not a connector name."), field="connector", name=connector
+            N_("“%(name)s” is not a connector name."), field="connector", name=connector
         )
 
 

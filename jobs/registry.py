@@ -24,9 +24,8 @@ from jobs.connectors import ConnectorSet, connectors_for
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
 from jobs.runs import prune_runs
-from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts
+from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts, dispatch_job_name
 
-DISPATCH_PREFIX = "outbox.dispatch."
 REAP = "outbox.reap"
 PRUNE = "outbox.prune"
 
@@ -58,15 +57,6 @@ class JobRegistry:
 
     def __len__(self) -> int:
         return len(self._jobs)
-
-
-def dispatch_job_name(connector: str) -> str:
-    return f"{DISPATCH_PREFIX}{connector}"
-
-
-def connector_of(job: str) -> str | None:
-    """Return the connector a dispatch job serves, or None for other jobs."""
-    return job.removeprefix(DISPATCH_PREFIX) if job.startswith(DISPATCH_PREFIX) else None
 
 
 def _dispatch(connector: Connector, settings: DispatchSettings) -> JobFunction:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from hub.db import utcnow
 from hub.models import AuditEntry, ConnectorPause, JobRun, OutboxRow, OutboxStatus
 from jobs.connectors import ConnectorSet
-from jobs.registry import dispatch_job_name
+from jobs.spec import dispatch_job_name
 
 
 @dataclass(frozen=True)

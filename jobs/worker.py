@@ -26,9 +26,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from hub.db import get_db
-from jobs.registry import JobRegistry, build_registry, connector_of
+from jobs.connectors import connectors_for
+from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job, worker_label
-from jobs.spec import JobSpec
+from jobs.spec import JobSpec, connector_of
 from jobs.wakeup import wake_source
 
 log = logging.getLogger("hub.jobs.worker")
@@ -64,8 +65,11 @@ class Worker:
             )
         self.scheduler.add_listener(self._after_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.scheduler.start()
-        self._wake.start()
-        self._wake.ready.wait(timeout=10)
+        if self._dispatchers:
+            self._wake.start()
+            self._wake.ready.wait(timeout=10)
+        for off in connectors_for(self.app).off.values():
+            log.info("connector off", extra={"fields": {"connector": off.name, "why": off.reason}})
         log.info(
             "worker started",
             extra={"fields": {"worker": self.label, "jobs": [s.name for s in self.registry]}},
@@ -115,7 +119,8 @@ class Worker:
         self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        self._wake.join(timeout=5)
+        if self._wake.is_alive():
+            self._wake.join(timeout=5)
         get_db(self.app).dispose()
         log.info("worker stopped", extra={"fields": {"worker": self.label}})
 

@@ -319,3 +319,37 @@ def test_only_dead_letters_can_be_replayed(app: Flask, tmp_path: Path, status: s
             control.replay(session, ADMIN, row_id)
     assert outbox(app)[row_id].status == status
     assert OutboxStatus(status)
+
+
+def test_a_ledger_commit_notifies_listening_workers_and_a_rollback_does_not(
+    app: Flask, users, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite workers poll; only PostgreSQL has LISTEN/NOTIFY")
+    import psycopg
+
+    from hub.db import get_db
+    from hub.ledger.customers import CustomerInput, create_customer
+    from hub.ledger.orders import OrderInput, create_order
+
+    url = get_db(app).engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as listener:
+        listener.execute("LISTEN hub_outbox")
+        with app.app_context():
+            session = get_session()
+            with write_transaction(session):
+                customer = create_customer(
+                    session, CustomerInput.parse({"name": "Jeanne", "email": "j@example.com"})
+                )
+            assert [n.payload for n in listener.notifies(timeout=2, stop_after=1)] == ["stripe"]
+            order = OrderInput.parse(
+                {"customer_id": customer.id, "lines": [{"service_code": "PARCEL", "quantity": 1}]}
+            )
+            with pytest.raises(RuntimeError), write_transaction(session):
+                create_order(session, Actor.of(users.concierge), order)
+                raise RuntimeError("changed my mind")
+            assert [n.payload for n in listener.notifies(timeout=0.5)] == []
+            with write_transaction(session):
+                create_order(session, Actor.of(users.concierge), order)
+        notes = [n.payload for n in listener.notifies(timeout=2, stop_after=1)]
+    assert notes == ["sheets,stripe"]

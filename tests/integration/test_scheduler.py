@@ -194,3 +194,32 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
         registry.add(registry.get("outbox.reap"))
     with pytest.raises(KeyError, match=r"known jobs: outbox\.dispatch\.recording"):
         registry.get("invoicing.monthly")
+
+
+def test_pruning_removes_old_delivered_rows_and_old_runs_only(app: Flask, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from hub.db import utcnow, write_transaction
+    from hub.models import OutboxRow
+
+    old, recent, waiting = add_events(app, ["C-1", "C-2", "C-3"])
+    long_ago = utcnow() - timedelta(days=31)
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            for row_id, when in ((old, long_ago), (recent, utcnow())):
+                row = session.get(OutboxRow, row_id)
+                assert row is not None
+                row.status, row.delivered_at = "delivered", when
+            session.add(JobRun(job="outbox.reap", worker="w", started_at=long_ago, outcome="ok"))
+            session.add(JobRun(job="outbox.reap", worker="w", started_at=utcnow(), outcome="ok"))
+    result = run_job(app, build_registry(app).get("outbox.prune"))
+    assert result.counts.note == "pruned 1 delivered row(s) and 1 job run(s)"
+    with app.app_context():
+        session = get_session()
+        assert set(session.scalars(sa.select(OutboxRow.id))) == {recent, waiting}
+    runs = _rows(app, JobRun)
+    assert [(r.job, r.note) for r in runs] == [
+        ("outbox.reap", None),
+        ("outbox.prune", "pruned 1 delivered row(s) and 1 job run(s)"),
+    ]

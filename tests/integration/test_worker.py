@@ -116,8 +116,11 @@ def test_events_of_each_order_arrive_in_order_while_two_workers_share_the_orders
     faults: dict[str, dict[str, object]] = {ref: {"fail_times": 1} for ref in orders[::3]}
     faults.update({ref: {"sleep": 0.01} for ref in orders[1::3]})
     log.set_faults(faults)
-    timing = {"retry_base_seconds": 0.05, "retry_cap_seconds": 0.2}
+    # Small claims and quick retries keep both workers busy with the same orders.
+    timing = {"retry_base_seconds": 0.05, "retry_cap_seconds": 0.2, "batch_size": 5}
     workers = [spawn(**timing), spawn(**timing)]
+    for worker in workers:
+        worker.wait_ready()
     # Five events per order, interleaved across orders, as concierges would create them.
     ids = add_events(app, [ref for _ in range(5) for ref in orders])
     assert wait_until(_all_delivered(app, len(ids)), timeout=60), statuses(app)
