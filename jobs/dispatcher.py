@@ -180,6 +180,8 @@ def drain(
 ) -> RunCounts:
     """Deliver batches until nothing is due, the budget is spent, or a stop is asked."""
     counts = RunCounts()
+    if nudged is not None:
+        nudged.clear()
     if is_paused(session, connector.name):
         return counts
     started = time.monotonic()
