@@ -19,12 +19,12 @@ from flask import Flask
 from connectors.base import Connector
 from hub import get_config
 from hub.db import utcnow
+from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
-from jobs.connectors import ConnectorSet, connectors_for
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
 from jobs.runs import prune_runs
-from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts, dispatch_job_name
+from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts
 
 REAP = "outbox.reap"
 PRUNE = "outbox.prune"

@@ -74,16 +74,3 @@ class JobSpec:
     period: PeriodFunction | None = None
     quiet: bool = False
     start_at_once: bool = False
-
-
-#: Dispatch jobs are named after their connector: ``outbox.dispatch.stripe``.
-DISPATCH_PREFIX = "outbox.dispatch."
-
-
-def dispatch_job_name(connector: str) -> str:
-    return f"{DISPATCH_PREFIX}{connector}"
-
-
-def connector_of(job: str) -> str | None:
-    """Return the connector a dispatch job serves, or None for other jobs."""
-    return job.removeprefix(DISPATCH_PREFIX) if job.startswith(DISPATCH_PREFIX) else None

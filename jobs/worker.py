@@ -26,10 +26,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from hub.db import get_db
-from jobs.connectors import connectors_for
+from hub.delivery.connectors import connector_of, connectors_for
 from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job, worker_label
-from jobs.spec import JobSpec, connector_of
+from jobs.spec import JobSpec
 from jobs.wakeup import wake_source
 
 log = logging.getLogger("hub.jobs.worker")

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.db import get_session
-from jobs.status import outbox_totals
+from hub.delivery.status import outbox_totals
 
 bp = Blueprint("health", __name__)
 

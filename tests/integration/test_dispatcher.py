@@ -13,9 +13,10 @@ from flask import Flask
 from connectors.base import Event, Outcome, SingleEventConnector
 from connectors.recording import RecordingConnector
 from hub.db import get_session, utcnow, write_transaction
+from hub.delivery import control
 from hub.ledger.orders import Actor
 from hub.models import OutboxStatus
-from jobs import claims, control
+from jobs import claims
 from jobs.dispatcher import dispatch_batch, drain
 from tests.integration.workers import add_events, outbox, recorder, settings
 

@@ -13,11 +13,11 @@ from flask import Flask
 from hub.cli import Context, main
 from hub.config import ConfigError, load_config
 from hub.db import get_db, get_session, write_transaction
+from hub.delivery import control
+from hub.delivery.connectors import build_connectors, connectors_for
+from hub.delivery.status import connector_statuses, dead_letters, outbox_totals
 from hub.ledger.orders import Actor
 from hub.models import AuditEntry, JobRun
-from jobs import control
-from jobs.connectors import build_connectors, connectors_for
-from jobs.status import connector_statuses, dead_letters, outbox_totals
 from tests import conftest
 from tests.integration.workers import add_events, outbox, recording_log, statuses
 

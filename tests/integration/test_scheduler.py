@@ -13,9 +13,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app, has_app_context
 
 from hub.db import get_db, get_session
+from hub.delivery.connectors import ConnectorSet
 from hub.models import JobPeriod, JobRun
 from jobs import guards
-from jobs.connectors import ConnectorSet
 from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job
 from jobs.spec import JobContext, JobSpec, RunCounts

@@ -14,9 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from hub.db import utcnow
+from hub.delivery.connectors import ConnectorSet, dispatch_job_name
 from hub.models import AuditEntry, ConnectorPause, JobRun, OutboxRow, OutboxStatus
-from jobs.connectors import ConnectorSet
-from jobs.spec import dispatch_job_name
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Build the connectors from configuration: each one on, or off with what to configure."""
+"""Build the connectors from configuration (each one on, or off with what to configure).
+
+Also names the dispatch job that serves each connector, so the admin page can find its runs.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,19 @@ class ConnectorSet:
 
     def __iter__(self) -> Iterator[Connector]:
         return iter(self.live[name] for name in sorted(self.live))
+
+
+#: Dispatch jobs are named after their connector: ``outbox.dispatch.stripe``.
+DISPATCH_PREFIX = "outbox.dispatch."
+
+
+def dispatch_job_name(connector: str) -> str:
+    return f"{DISPATCH_PREFIX}{connector}"
+
+
+def connector_of(job: str) -> str | None:
+    """Return the connector a dispatch job serves, or None for other jobs."""
+    return job.removeprefix(DISPATCH_PREFIX) if job.startswith(DISPATCH_PREFIX) else None
 
 
 def _not_installed(name: str) -> Off:
