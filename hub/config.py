@@ -57,6 +57,8 @@ class JobsSettings:
     batch_size: int = 100
     lease_seconds: int = 120
     retention_days: int = 30
+    # A run still "running" after this long belongs to a dead process (jobs/runs.py).
+    run_timeout_minutes: int = 120
     max_attempts: int = 12
     max_age_hours: int = 72
     # First retry delay and the ceiling of the exponential backoff (full jitter below it).
@@ -100,6 +102,11 @@ class Config:
             raise ConfigError("[stripe] billing_mode must be per_order, weekly or monthly.")
         if self.sheets.backend not in ("xlsx", "google"):
             raise ConfigError("[sheets] backend must be 'xlsx' or 'google'.")
+        if self.jobs.run_timeout_minutes < 1:
+            raise ConfigError(
+                "[jobs] run_timeout_minutes must be at least 1: runs younger than that are "
+                "never taken for abandoned."
+            )
 
 
 _SECTIONS: dict[str, type[Any]] = {

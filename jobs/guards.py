@@ -4,7 +4,8 @@ Any number of workers may schedule the same job; each run first inserts the row 
 transaction. The unique constraint lets exactly one insert succeed (PostgreSQL raises a unique
 violation for the others; SQLite serialises the writers and does the same), so the monthly
 invoicing runs once even with two worker machines. A run that fails gives its period back,
-so the next trigger, or ``hub jobs run NAME``, can try again.
+so the next trigger, or ``hub jobs run NAME``, can try again; so does one whose process died,
+once the run reaper (jobs/runs.py) has taken it for abandoned.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow, write_transaction
-from hub.models import JobPeriod
+from hub.models import JobPeriod, JobRun
 from jobs.spec import PeriodFunction
 
 
-def take(session: Session, job: str, period: str, worker: str) -> bool:
-    """Claim the period for this worker; False when another run already has it."""
+def take(
+    session: Session, job: str, period: str, worker: str, *, run: JobRun | None = None
+) -> bool:
+    """Claim the period for this worker, recording its run alongside; False when taken."""
     try:
         with write_transaction(session):
             session.add(JobPeriod(job=job, period=period, worker=worker, claimed_at=utcnow()))
+            if run is not None:
+                session.add(run)
     except IntegrityError:
         return False
     return True

@@ -23,11 +23,12 @@ from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_n
 from jobs import claims
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
-from jobs.runs import prune_runs
+from jobs.runs import prune_runs, reap_abandoned
 from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts
 
 REAP = "outbox.reap"
 PRUNE = "outbox.prune"
+REAP_RUNS = "runs.reap"
 
 
 class UnknownJob(KeyError):
@@ -76,6 +77,17 @@ def _reap(policy: RetryPolicy) -> JobFunction:
     return run
 
 
+def _reap_runs(timeout: timedelta) -> JobFunction:
+    def run(ctx: JobContext) -> RunCounts:
+        closed = reap_abandoned(ctx.session, now=utcnow(), timeout=timeout)
+        if not closed:
+            return RunCounts()
+        ids = ", ".join(str(run_id) for run_id in closed)
+        return RunCounts(note=f"closed {len(closed)} abandoned run(s): {ids}")
+
+    return run
+
+
 def _prune(retention: timedelta) -> JobFunction:
     def run(ctx: JobContext) -> RunCounts:
         cutoff = utcnow() - retention
@@ -120,6 +132,19 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
             _reap(settings.policy),
             IntervalTrigger(seconds=max(1.0, min(60.0, jobs.lease_seconds / 4))),
             "Hand back outbox rows whose worker stopped before recording the outcome",
+            quiet=True,
+            start_at_once=True,
+        )
+    )
+    run_timeout = timedelta(minutes=jobs.run_timeout_minutes)
+    registry.add(
+        JobSpec(
+            REAP_RUNS,
+            _reap_runs(run_timeout),
+            # Often enough to free a period soon after the timeout, seldom enough to cost nothing.
+            IntervalTrigger(seconds=max(30.0, min(300.0, run_timeout.total_seconds() / 4))),
+            f"Close job runs still running after {jobs.run_timeout_minutes} minutes "
+            "(their process died) as abandoned, and free their period",
             quiet=True,
             start_at_once=True,
         )

@@ -1,4 +1,10 @@
-"""Run one job inside the app context: take its period if it has one, and record the run."""
+"""Run one job inside the app context: take its period if it has one, and record the run.
+
+A run is written as ``running`` when it starts (periodic runs in the same transaction as their
+period guard) and closed when it ends. A process killed meanwhile leaves it running and its
+period taken; ``reap_abandoned`` closes such runs as ``abandoned`` once they are older than
+``[jobs] run_timeout_minutes`` and frees their period, so the job can run it again.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import socket
 import threading
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -16,7 +22,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from hub.db import get_session, utcnow, write_transaction
-from hub.models import JobOutcome, JobRun
+from hub.models import JobOutcome, JobPeriod, JobRun
 from jobs import guards
 from jobs.spec import JobContext, JobSpec, RunCounts
 
@@ -53,8 +59,12 @@ def _finish(
             return None
         # A quiet run is written once, at its end, when it turns out to be worth keeping.
         run = JobRun(job=spec.name, period=result.period, worker=label, started_at=started)
+    late = False
     with write_transaction(session):
         run = session.merge(run)
+        if run.id is not None:
+            stored = session.scalar(sa.select(JobRun.outcome).where(JobRun.id == run.id))
+            late = stored == JobOutcome.ABANDONED.value
         run.finished_at = utcnow()
         run.outcome = result.outcome
         run.delivered = result.counts.delivered
@@ -62,7 +72,20 @@ def _finish(
         run.dead = result.counts.dead
         run.note = result.counts.note
         run.error = result.error
+    if late:
+        _finished_late(session, spec, result, label)
     return run.id
+
+
+def _finished_late(session: Session, spec: JobSpec, result: RunResult, label: str) -> None:
+    """Keep the period of a run that ended after the reaper had taken it for abandoned."""
+    log.warning(
+        "run finished after it was taken for abandoned; raise [jobs] run_timeout_minutes",
+        extra={"fields": {"job": spec.name, "period": result.period}},
+    )
+    if result.period is not None and result.outcome == JobOutcome.OK.value:
+        # The period is done: take it back unless another run already has.
+        guards.take(session, spec.name, result.period, label)
 
 
 def run_job(
@@ -81,13 +104,17 @@ def run_job(
         started = utcnow()
         if period is None and spec.period is not None:
             period = spec.period(started)
-        if period is not None and not guards.take(session, spec.name, period, label):
-            log.info("job skipped", extra={"fields": {"job": spec.name, "period": period}})
-            return RunResult(spec.name, "skipped", period, RunCounts())
         run: JobRun | None = None
-        if not spec.quiet:
+        # A periodic run is always recorded, quiet or not: it is what the reaper looks for
+        # when its process dies holding the period.
+        if not spec.quiet or period is not None:
+            run = JobRun(job=spec.name, period=period, worker=label, started_at=started)
+        if period is not None:
+            if not guards.take(session, spec.name, period, label, run=run):
+                log.info("job skipped", extra={"fields": {"job": spec.name, "period": period}})
+                return RunResult(spec.name, "skipped", period, RunCounts())
+        elif run is not None:
             with write_transaction(session):
-                run = JobRun(job=spec.name, period=period, worker=label, started_at=started)
                 session.add(run)
         ctx = JobContext(
             app=app,
@@ -136,3 +163,48 @@ def prune_runs(session: Session, *, before: datetime) -> int:
             execution_options={"synchronize_session": False},
         )
     return cast(sa.CursorResult[Any], result).rowcount
+
+
+def abandoned_message(run: JobRun, timeout: timedelta) -> str:
+    """Say why a run was closed as abandoned and how to run its period again."""
+    minutes = int(timeout.total_seconds() // 60)
+    text = (
+        f"Abandoned: still marked running more than {minutes} minute(s) after it started on "
+        f"{run.worker}, so that process most likely died (killed, or its machine restarted)."
+    )
+    if run.period is None:
+        return text
+    return (
+        f"{text} Period {run.period} was freed: the job runs it again at its next trigger, "
+        f"or now with `hub jobs run {run.job} --period {run.period}`."
+    )
+
+
+def reap_abandoned(session: Session, *, now: datetime, timeout: timedelta) -> list[int]:
+    """Close runs left running longer than the timeout as abandoned, freeing their periods."""
+    with write_transaction(session):
+        stale = list(
+            session.scalars(
+                sa.select(JobRun)
+                .where(
+                    JobRun.outcome == JobOutcome.RUNNING.value,
+                    JobRun.started_at < now - timeout,
+                )
+                .order_by(JobRun.id)
+                # Two reapers at once: the second waits, then finds these rows closed.
+                .with_for_update()
+            )
+        )
+        for run in stale:
+            run.outcome = JobOutcome.ABANDONED.value
+            run.finished_at = now
+            run.error = abandoned_message(run, timeout)
+            if run.period is not None:
+                session.execute(
+                    sa.delete(JobPeriod).where(
+                        JobPeriod.job == run.job,
+                        JobPeriod.period == run.period,
+                        JobPeriod.worker == run.worker,
+                    )
+                )
+    return [run.id for run in stale]

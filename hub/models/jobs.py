@@ -16,6 +16,8 @@ class JobOutcome(enum.StrEnum):
     RUNNING = "running"
     OK = "ok"
     FAILED = "failed"
+    # Left "running" by a process that died; the run reaper closes it and frees its period.
+    ABANDONED = "abandoned"
 
 
 class JobRun(Base):
@@ -39,7 +41,9 @@ class JobRun(Base):
     __table_args__ = (
         sa.Index("ix_job_runs_job_started", "job", "started_at"),
         sa.Index("ix_job_runs_started", "started_at"),
-        sa.CheckConstraint("outcome IN ('running', 'ok', 'failed')", name="outcome_known"),
+        sa.CheckConstraint(
+            "outcome IN ('running', 'ok', 'failed', 'abandoned')", name="outcome_known"
+        ),
     )
 
 

@@ -188,6 +188,7 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
     assert [spec.name for spec in registry] == [
         "outbox.dispatch.recording",
         "outbox.reap",
+        "runs.reap",
         "outbox.prune",
     ]
     with pytest.raises(ValueError, match="registered twice"):
