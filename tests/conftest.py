@@ -176,6 +176,13 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
+def read_in_english(client: FlaskClient) -> None:
+    """Show the client's pages in English, the language tests word their assertions in."""
+    # Signing in starts a fresh session, so call this after login().
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -14,12 +14,13 @@ from hub import accounts
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import LoginThrottle, User
 from tests import conftest
-from tests.conftest import PASSWORD, Users, csrf_from, login, make_app
+from tests.conftest import PASSWORD, Users, csrf_from, login, make_app, read_in_english
 
 WRONG = "Wrong e-mail or password."
 
 
 def sign_in(client: FlaskClient, email: str, password: str, query: str = "") -> object:
+    read_in_english(client)
     page = client.get("/login" + query)
     token = csrf_from(page.get_data(as_text=True))
     return client.post(

@@ -16,7 +16,7 @@ from hub.db import get_session, write_transaction
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import Actor, OrderInput, create_order, get_order
 from hub.models import ApiToken, Service, User
-from tests.conftest import PASSWORD, Users, csrf_from, login
+from tests.conftest import PASSWORD, Users, csrf_from, login, read_in_english
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -50,6 +50,7 @@ def count(app: Flask, model: type) -> int:
 @pytest.fixture
 def admin(client: FlaskClient, users: Users) -> FlaskClient:
     login(client, users.admin)
+    read_in_english(client)
     return client
 
 

@@ -23,7 +23,7 @@ from hub.ledger.orders import (
 )
 from hub.models import Order, OrderEvent, OutboxRow
 from hub.web.missions import group_by_day
-from tests.conftest import Users, csrf_from, login
+from tests.conftest import Users, csrf_from, login, read_in_english
 from tests.integration.test_pages_admin import session_csrf
 
 SOON = datetime.now(UTC) + timedelta(days=2)
@@ -75,6 +75,7 @@ def order_row(app: Flask, ref: str) -> Order:
 
 
 def press_done(client: FlaskClient, ref: str, version: int | str) -> object:
+    read_in_english(client)
     token = csrf_from(client.get("/missions").get_data(as_text=True))
     return client.post(f"/missions/{ref}/done", data={"csrf_token": token, "version": str(version)})
 
