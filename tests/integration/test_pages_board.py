@@ -139,7 +139,7 @@ def test_the_board_counts_and_lists_orders_needing_attention(
         "to schedule": 2,
         "scheduled": 1,
         "done that day": 2,
-        "billing problems": 1,
+        "billing problem": 1,
     }
     to_schedule = html.split("<h2>To schedule</h2>", 1)[1].split("</section>", 1)[0]
     assert set(re.findall(r'href="/orders/(C-[^"]+)"', to_schedule)) == set(waiting)

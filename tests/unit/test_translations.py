@@ -178,8 +178,11 @@ def test_the_compiled_catalogue_matches_the_po(locale: str) -> None:
     with mo_path.open("rb") as handle:
         compiled = read_mo(handle)
     po, mo = _translated(load_po(locale)), _translated(compiled)
-    stale = sorted(msgid for msgid, _context in po.keys() ^ mo.keys())
-    stale += sorted(msgid for (msgid, c) in po.keys() & mo.keys() if po[msgid, c] != mo[msgid, c])
+    # Forward only: the compiler fills untranslated plurals with their msgids, and a msgid
+    # left untranslated in the .po is the business of the test above.
+    stale = sorted(
+        msgid for (msgid, context), text in po.items() if mo.get((msgid, context)) != text
+    )
     assert not stale, (
         f"{mo_path.relative_to(ROOT)} is older than the .po; run scripts/i18n to compile it. "
         "Messages that differ:\n" + "\n".join(f"  - {msgid!r}" for msgid in stale)
