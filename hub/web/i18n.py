@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, session
 from flask_babel import Babel, format_datetime, gettext
 
-from hub.errors import N_, HubError
+from hub.errors import N_, HubError, TransitionError
 from hub.money import format_cents, format_quantity, format_vat
 
 LANGUAGES = ("fr", "en")
@@ -32,7 +32,14 @@ def current_language() -> str:
 
 def translate_error(error: HubError) -> str:
     """Render a domain error in the reader's language, with its parameters."""
-    return str(gettext(error.template, **error.params))
+    params = error.params
+    if isinstance(error, TransitionError):
+        # The state machines name states by their stored (English) values; readers get theirs.
+        params = {
+            key: status_label(value).lower() if key in ("current", "target") else value
+            for key, value in params.items()
+        }
+    return str(gettext(error.template, **params))
 
 
 #: Names people read for the fulfilment and billing states (msgids; stored values stay English).

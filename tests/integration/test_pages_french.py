@@ -195,3 +195,29 @@ def test_a_recorded_order_is_confirmed_in_french_with_its_reference(
     assert f"Commande {ref} enregistrée." in text
     assert "Total TTC" in text and "Total HT" in text
     assert english_left_in(text) == []
+
+
+def test_a_forbidden_state_change_names_the_states_in_french(
+    client: FlaskClient, users: Users
+) -> None:
+    login(client, users.concierge)
+    token = csrf_from(client.get("/orders/new").get_data(as_text=True))
+    recorded = client.post(
+        "/orders/new",
+        data={
+            "csrf_token": token,
+            "customer.name": "Marc Dubois",
+            "lines.0.service_code": "PARCEL",
+            "lines.0.quantity": "1",
+        },
+    )
+    url = recorded.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version
+    response = client.post(
+        f"{url}/complete", data={"csrf_token": csrf_from(page), "version": version[1]}
+    )
+    assert response.status_code == 409
+    text = visible_text(response.get_data(as_text=True))
+    assert "Une commande à l'état « nouvelle » ne peut pas passer à « terminée »." in text
