@@ -15,12 +15,16 @@ from sqlalchemy.orm import Session
 
 from hub.db import utcnow
 from hub.errors import N_, Conflict, InvalidInput, NotFound
+from hub.ledger import validation
 from hub.ledger.orders import Actor
 from hub.ledger.outbox import wake_dispatchers
 from hub.models import AuditEntry, ConnectorPause, OutboxRow, OutboxStatus
 
 #: Replays of many rows list this many ids in the audit entry, and the count of all.
 AUDIT_IDS = 200
+
+#: The longest reason an admin may give for a pause.
+PAUSE_REASON_LENGTH = 500
 
 _CONNECTOR_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -110,6 +114,7 @@ def _check_name(connector: str) -> None:
 def pause(session: Session, actor: Actor, connector: str, reason: str | None = None) -> None:
     """Stop delivering to a connector; its events wait until it is resumed."""
     _check_name(connector)
+    reason = validation.text(reason, "reason", max_length=PAUSE_REASON_LENGTH)
     if session.get(ConnectorPause, connector) is not None:
         raise Conflict(N_("%(name)s is already paused."), name=connector)
     session.add(

@@ -14,8 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from hub.db import utcnow
-from hub.delivery.connectors import ConnectorSet, dispatch_job_name
-from hub.models import AuditEntry, ConnectorPause, JobRun, OutboxRow, OutboxStatus
+from hub.delivery.connectors import DISPATCH_PREFIX, ConnectorSet, dispatch_job_name
+from hub.models import (
+    AuditEntry,
+    ConnectorPause,
+    JobOutcome,
+    JobRun,
+    OutboxRow,
+    OutboxStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,54 @@ def recent_runs(session: Session, *, job: str | None = None, limit: int = 20) ->
     runs = [_summary(run) for run in session.scalars(query)]
     session.commit()
     return runs
+
+
+def background_runs(session: Session, *, limit: int = 20) -> list[RunSummary]:
+    """Return the latest runs of every job but the dispatch loops, newest first."""
+    runs = [
+        _summary(run)
+        for run in session.scalars(
+            sa.select(JobRun)
+            .where(JobRun.job.not_like(f"{DISPATCH_PREFIX}%"))
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(limit)
+        )
+    ]
+    session.commit()
+    return runs
+
+
+def abandoned_runs(session: Session, *, limit: int = 20) -> list[RunSummary]:
+    """Return the runs the reaper closed because their process died, newest first."""
+    runs = [
+        _summary(run)
+        for run in session.scalars(
+            sa.select(JobRun)
+            .where(JobRun.outcome == JobOutcome.ABANDONED.value)
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(limit)
+        )
+    ]
+    session.commit()
+    return runs
+
+
+def is_known_connector(session: Session, connectors: ConnectorSet, name: str) -> bool:
+    """Tell whether the status lists the connector: configured, paused, or named in the outbox."""
+    if name in connectors.names():
+        return True
+    known = session.scalar(
+        sa.select(
+            sa.or_(
+                sa.select(OutboxRow.id).where(OutboxRow.connector == name).exists(),
+                sa.select(ConnectorPause.connector)
+                .where(ConnectorPause.connector == name)
+                .exists(),
+            )
+        )
+    )
+    session.commit()
+    return bool(known)
 
 
 def _per_connector(session: Session, query: sa.Select[Any]) -> dict[str, int]:

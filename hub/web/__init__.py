@@ -8,7 +8,18 @@ from flask import Flask
 def init_web(app: Flask) -> None:
     """Register extensions, security, translations and every blueprint."""
     from hub.api import init_app as init_api
-    from hub.web import admin, auth, board, customers, health, i18n, missions, orders, security
+    from hub.web import (
+        admin,
+        auth,
+        board,
+        customers,
+        health,
+        i18n,
+        missions,
+        orders,
+        security,
+        sync,
+    )
 
     security.init_app(app)
     i18n.init_app(app)
@@ -19,4 +30,5 @@ def init_web(app: Flask) -> None:
     orders.init_app(app)
     missions.init_app(app)
     admin.init_app(app)
+    sync.init_app(app)
     init_api(app)
