@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from connectors.base import Connector
-from hub import get_config
+from hub import get_config, idempotency
 from hub.db import utcnow
 from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
@@ -93,9 +93,12 @@ def _prune(retention: timedelta) -> JobFunction:
         cutoff = utcnow() - retention
         rows = claims.prune(ctx.session, before=cutoff)
         runs = prune_runs(ctx.session, before=cutoff)
-        if not rows and not runs:
+        keys = idempotency.prune(ctx.session, before=utcnow() - idempotency.KEEP_FOR)
+        if not rows and not runs and not keys:
             return RunCounts()
-        return RunCounts(note=f"pruned {rows} delivered row(s) and {runs} job run(s)")
+        return RunCounts(
+            note=f"pruned {rows} delivered row(s), {runs} job run(s), {keys} idempotency key(s)"
+        )
 
     return run
 
@@ -154,7 +157,8 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
             PRUNE,
             _prune(timedelta(days=jobs.retention_days)),
             IntervalTrigger(hours=1),
-            f"Delete delivered outbox rows and job runs older than {jobs.retention_days} days",
+            f"Delete delivered outbox rows and job runs older than {jobs.retention_days} days"
+            " and API idempotency keys older than a day",
             quiet=True,
         )
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from hub.api.auth import require_staff
 from hub.api.blueprint import bp
 from hub.api.bodies import customer_body
+from hub.api.idempotent import create_once
 from hub.api.params import json_body, query_limit, query_text, record_id
-from hub.db import get_session, write_transaction
+from hub.db import get_session
 from hub.errors import N_
 from hub.ledger.customers import CustomerInput, create_customer, get_customer, search_customers
 from hub.ledger.queries import decode_cursor, encode_cursor
@@ -19,12 +23,12 @@ from hub.ledger.queries import decode_cursor, encode_cursor
 def new_customer() -> ResponseReturnValue:
     require_staff()
     data = CustomerInput.parse(json_body())
-    session = get_session()
-    with write_transaction(session):
+
+    def make(session: Session) -> tuple[dict[str, Any], str]:
         customer = create_customer(session, data)
-        body = customer_body(customer)
-    location = url_for("api.customer", customer_id=customer.id)
-    return jsonify(body), 201, {"Location": location}
+        return customer_body(customer), url_for("api.customer", customer_id=customer.id)
+
+    return create_once(make)
 
 
 @bp.get("/customers")

@@ -62,6 +62,16 @@ PARAMETERS: dict[str, Schema] = {
     "limit": _query(
         "limit", "Page size.", {**INTEGER, "minimum": 1, "maximum": 200, "default": 50}
     ),
+    "Idempotency-Key": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "description": (
+            "Any unique string (a UUID) per create. A retry with the same key and body within"
+            " 24 hours answers what the first request answered, with Idempotent-Replayed: true,"
+            " and creates nothing; the same key with another body is a 422."
+        ),
+        "schema": {**TEXT, "maxLength": 255},
+    },
     "If-Match": {
         "name": "If-Match",
         "in": "header",
@@ -139,6 +149,7 @@ PATHS: dict[str, Schema] = {
         },
         "post": {
             "summary": "Add a customer (staff).",
+            "parameters": [ref("parameters", "Idempotency-Key")],
             "requestBody": {"required": True, **json_content(ref("schemas", "CustomerInput"))},
             "responses": {
                 "201": _answer("The new customer.", ref("schemas", "Customer")),
@@ -167,6 +178,7 @@ PATHS: dict[str, Schema] = {
         },
         "post": {
             "summary": "Record an order (staff).",
+            "parameters": [ref("parameters", "Idempotency-Key")],
             "requestBody": {"required": True, **json_content(ref("schemas", "OrderInput"))},
             "responses": {
                 "201": _answer("The new order.", ref("schemas", "Order"), ETag=ETAG),

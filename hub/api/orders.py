@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from hub import get_config
 from hub.api.auth import actor, require_staff
 from hub.api.blueprint import bp
 from hub.api.bodies import order_body, order_response
+from hub.api.idempotent import create_once
 from hub.api.params import (
     body_id,
     expected_version,
@@ -52,12 +54,12 @@ EDITABLE_FIELDS = ("customer_id", "lines", "scheduled_at", "provider_id", "notes
 def new_order() -> ResponseReturnValue:
     current = require_staff()
     data = OrderInput.parse(json_body())
-    session = get_session()
-    with write_transaction(session):
+
+    def make(session: Session) -> tuple[dict[str, Any], str]:
         order = create_order(session, current, data)
-        response = order_response(order, 201)
-    response.headers["Location"] = url_for("api.order", ref=order.ref)
-    return response
+        return order_body(order), url_for("api.order", ref=order.ref)
+
+    return create_once(make)
 
 
 @bp.get("/orders")

@@ -2,6 +2,7 @@
 
 from hub.models.catalogue import Service, ServiceUnit
 from hub.models.customers import Customer
+from hub.models.idempotency import IdempotencyKey
 from hub.models.jobs import AuditEntry, ConnectorPause, JobOutcome, JobPeriod, JobRun
 from hub.models.orders import BillingStatus, Order, OrderEvent, OrderLine, OrderStatus
 from hub.models.outbox import OutboxRow, OutboxStatus
@@ -13,6 +14,7 @@ __all__ = [
     "BillingStatus",
     "ConnectorPause",
     "Customer",
+    "IdempotencyKey",
     "JobOutcome",
     "JobPeriod",
     "JobRun",

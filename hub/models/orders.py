@@ -68,6 +68,8 @@ class Order(Base):
         sa.Index("ix_orders_billing_status_id", "billing_status", "id"),
         sa.Index("ix_orders_updated_at_id", "updated_at", "id"),
         sa.Index("ix_orders_provider_scheduled", "provider_id", "scheduled_at"),
+        # A provider's missions newest first, without sorting all of them (SQLite needs it).
+        sa.Index("ix_orders_provider_id_id", "provider_id", "id"),
         sa.Index("ix_orders_scheduled_at", "scheduled_at"),
         sa.Index("ix_orders_customer_id", "customer_id", "id"),
         sa.CheckConstraint(

@@ -215,12 +215,12 @@ def test_pruning_removes_old_delivered_rows_and_old_runs_only(app: Flask, tmp_pa
             session.add(JobRun(job="outbox.reap", worker="w", started_at=long_ago, outcome="ok"))
             session.add(JobRun(job="outbox.reap", worker="w", started_at=utcnow(), outcome="ok"))
     result = run_job(app, build_registry(app).get("outbox.prune"))
-    assert result.counts.note == "pruned 1 delivered row(s) and 1 job run(s)"
+    assert result.counts.note == "pruned 1 delivered row(s), 1 job run(s), 0 idempotency key(s)"
     with app.app_context():
         session = get_session()
         assert set(session.scalars(sa.select(OutboxRow.id))) == {recent, waiting}
     runs = _rows(app, JobRun)
     assert [(r.job, r.note) for r in runs] == [
         ("outbox.reap", None),
-        ("outbox.prune", "pruned 1 delivered row(s) and 1 job run(s)"),
+        ("outbox.prune", "pruned 1 delivered row(s), 1 job run(s), 0 idempotency key(s)"),
     ]

@@ -1,0 +1,57 @@
+"""Creates that a client may retry safely: ``Idempotency-Key`` on POST, as Stripe does it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hub.api.auth import api_user
+from hub.db import get_session, write_transaction
+from hub.idempotency import Remembered, check_key, fingerprint, recall, remember
+
+#: Makes the record inside the caller's transaction; returns the body and its Location.
+Create = Callable[[Session], tuple[dict[str, Any], str]]
+
+
+def _respond(answer: Remembered, *, replayed: bool) -> Response:
+    response = jsonify(answer.body)
+    response.status_code = answer.status_code
+    if answer.location:
+        response.headers["Location"] = answer.location
+    if "version" in answer.body:
+        response.headers["ETag"] = f'"{answer.body["version"]}"'
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def create_once(make: Create) -> Response:
+    """Run a create in one transaction; under an Idempotency-Key, answer its retries alike."""
+    session = get_session()
+    raw_key = request.headers.get("Idempotency-Key")
+    if raw_key is None:
+        with write_transaction(session):
+            body, location = make(session)
+        return _respond(Remembered(201, body, location), replayed=False)
+    key = check_key(raw_key.strip())
+    user_id = api_user().id
+    print_ = fingerprint(request.method, request.path, request.get_data())
+    found = recall(session, user_id, key, print_)
+    if found is not None:
+        return _respond(found, replayed=True)
+    try:
+        with write_transaction(session):
+            body, location = make(session)
+            answer = Remembered(201, body, location)
+            remember(session, user_id, key, print_, answer)
+    except IntegrityError:
+        # A concurrent retry under the same key committed first: answer what it answered.
+        found = recall(session, user_id, key, print_)
+        if found is None:
+            raise
+        return _respond(found, replayed=True)
+    return _respond(answer, replayed=False)
