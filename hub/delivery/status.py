@@ -56,7 +56,8 @@ class ConnectorStatus:
     """One connector's state and queue.
 
     ``state`` is ``on``, ``off`` (``reason`` says what to configure) or ``paused`` (``reason``
-    says by whom). ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
+    says why; ``paused_by``, ``paused_at`` and ``pause_reason`` describe a pause even while the
+    connector is off). ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
     that failed before; ``held_back`` the pending rows waiting behind a dead letter of the same
     order, which only a replay releases.
     """
@@ -66,6 +67,7 @@ class ConnectorStatus:
     reason: str | None
     paused_by: str | None
     paused_at: datetime | None
+    pause_reason: str | None
     backlog: int
     in_flight: int
     retrying: int
@@ -267,6 +269,7 @@ def connector_statuses(
                 reason=reason,
                 paused_by=pause.paused_by if pause else None,
                 paused_at=pause.paused_at if pause else None,
+                pause_reason=pause.reason if pause else None,
                 backlog=mine.get(OutboxStatus.PENDING.value, 0) + in_flight,
                 in_flight=in_flight,
                 retrying=retrying.get(name, 0),

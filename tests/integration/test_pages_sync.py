@@ -343,3 +343,14 @@ def test_without_abandoned_runs_the_section_is_absent(admin: FlaskClient) -> Non
     assert 'id="abandoned-runs"' not in page
     assert "No dead letters" in page
     assert "No replay, pause or resume yet." in page
+
+
+def test_a_paused_connector_that_is_off_shows_both_why(plugged: Flask, admin: FlaskClient) -> None:
+    assert (
+        _post(admin, f"{PAGE}/connectors/sheets/pause", reason="quarter close").status_code == 302
+    )
+    section = html.unescape(_section(_text(admin.get(PAGE)), "connector-sheets"))
+    assert "Off: No sheets connector is installed" in section
+    assert "Paused by admin@example.com on" in section
+    assert "Reason: quarter close" in section
+    assert "Resume sheets" in section
