@@ -41,13 +41,14 @@ class Row:
     rps: float
     ratio: float  # median over rounds of p50 / the same round's /healthz p50
     requests: int
+    load: tuple[float, float]  # 1-minute load average before and after this ledger's rounds
 
 
 def measure(ledger: Ledger, args: argparse.Namespace) -> list[Row]:
     """Seed or reuse the ledger, serve it, and load every available endpoint in rounds."""
     info = seed.ensure(ledger, reseed=args.reseed)
-    load = os.getloadavg()
-    print(f"  load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", flush=True)
+    load_before = os.getloadavg()[0]
+    print(f"  load average before: {load_before:.1f}", flush=True)
     with Server(ledger, workers=args.workers) as server:
         targets = endpoints.targets(server, info)
         for t in targets:
@@ -71,8 +72,8 @@ def measure(ledger: Ledger, args: argparse.Namespace) -> list[Row]:
                     flush=True,
                 )
     seed.trim(ledger, info)
-    load = os.getloadavg()
-    print(f"  load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", flush=True)
+    load_after = os.getloadavg()[0]
+    print(f"  load average after: {load_after:.1f}", flush=True)
     trivial = samples["healthz"]
     rows = []
     for name, runs in samples.items():
@@ -88,6 +89,7 @@ def measure(ledger: Ledger, args: argparse.Namespace) -> list[Row]:
                     s.p50_ms / h.p50_ms for s, h in zip(runs, trivial, strict=True)
                 ),
                 requests=sum(s.requests for s in runs),
+                load=(load_before, load_after),
             )
         )
     return rows
@@ -201,6 +203,13 @@ def main() -> None:
     print(table(rows))
     print()
     print("\n".join(verdicts(rows)))
+    loads = {(r.backend, r.size): r.load for r in rows}
+    print(
+        "1-min load average before/after: "
+        + "; ".join(
+            f"{b} {s} {before:.1f}/{after:.1f}" for (b, s), (before, after) in loads.items()
+        )
+    )
     print(f"\nTook {elapsed / 60:.1f} min.")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"ledger_http-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
