@@ -20,8 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub import create_app
-from hub.config import load_config
 from hub.accounts import _hasher, create_token
+from hub.config import load_config
 from hub.db import Base, Database, get_session, write_transaction
 from hub.ledger.catalogue import seed_default_catalogue
 from hub.models import User
