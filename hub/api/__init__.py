@@ -17,5 +17,4 @@ __all__ = ["auth", "bp", "customers", "errors", "init_app", "openapi", "orders",
 def init_app(app: Flask) -> None:
     """Register the API; tokens, not cookies, authenticate it, so CSRF does not apply."""
     csrf.exempt(bp)
-    errors.init_app(app)
     app.register_blueprint(bp)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from flask import Flask, Response, jsonify, request
+from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hub.api.blueprint import PREFIX, bp
@@ -59,39 +56,5 @@ def is_api_request() -> bool:
     return request.path == PREFIX or request.path.startswith(PREFIX + "/")
 
 
-def _chained(app: Flask, status: int) -> Callable[[HTTPException], Any]:
-    """Answer API addresses in JSON and leave every other address to the pages' handlers."""
-    previous = dict(app.error_handler_spec[None][status])
-
-    def page_handler(exc: HTTPException) -> Callable[[HTTPException], Any] | None:
-        # Flask's own lookup order (code before class, blueprint before app), minus this one.
-        for code in (status, None):
-            for name in (*request.blueprints, None):
-                handlers = (
-                    previous
-                    if (name, code) == (None, status)
-                    else app.error_handler_spec[name][code]
-                )
-                for cls in type(exc).__mro__:
-                    if cls in handlers:
-                        return handlers[cls]
-        return None
-
-    def handle(exc: HTTPException) -> Any:
-        if is_api_request():
-            return http_error(exc)
-        handler = page_handler(exc)
-        return exc if handler is None else handler(exc)
-
-    return handle
-
-
 bp.register_error_handler(HubError, hub_error)
 bp.register_error_handler(HTTPException, http_error)
-
-
-def init_app(app: Flask) -> None:
-    # Routing errors (unknown address, method not allowed) happen before any blueprint is
-    # chosen, so only app-level handlers see them; they defer to the pages elsewhere.
-    for status in (404, 405):
-        app.register_error_handler(status, _chained(app, status))

@@ -13,6 +13,7 @@ def init_web(app: Flask) -> None:
         auth,
         board,
         customers,
+        errors,
         health,
         i18n,
         missions,
@@ -22,6 +23,7 @@ def init_web(app: Flask) -> None:
     )
 
     security.init_app(app)
+    errors.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     health.init_app(app)

@@ -80,6 +80,14 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _clear_session() -> None:
+    """Start a fresh session (no fixation) that keeps only the language the person chose."""
+    lang = session.get("lang")
+    session.clear()
+    if lang in LANGUAGES:
+        session["lang"] = lang
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
@@ -113,7 +121,7 @@ def login() -> ResponseReturnValue:
                         lockout=lockout,
                     )
             if ok and user is not None:
-                session.clear()
+                _clear_session()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")) or home_for(user))
             flash(_("Wrong e-mail or password."), "error")
@@ -124,7 +132,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     logout_user()
-    session.clear()
+    _clear_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
