@@ -13,7 +13,7 @@ with the sentence an admin needs ("Set [stripe] api_key ..."), and its events wa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -111,10 +111,19 @@ def unknown_topic(connector: Connector, event: Event) -> PermanentError:
 
 @dataclass(frozen=True)
 class Off:
-    """A connector that is switched off, with the sentence saying what to configure."""
+    """A connector that is switched off, with the sentence saying what to configure.
+
+    ``reason`` is an English message with ``%(name)s`` placeholders filled from ``params``,
+    so that the hub's pages can show it translated.
+    """
 
     name: str
     reason: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.reason % dict(self.params) if self.params else self.reason
 
 
 @dataclass(frozen=True)

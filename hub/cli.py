@@ -193,8 +193,8 @@ def outbox_status(ctx: Context, limit: int) -> None:
             f"{s.name:<16} {s.state:<7} {s.backlog:>7} {_age(s.oldest_pending_seconds):>7} "
             f"{s.delivered_last_hour:>9} {s.retrying:>8} {s.dead:>5} {s.held_back:>9}"
         )
-        if s.reason:
-            click.echo(f"  {s.state}: {s.reason}")
+        if s.message:
+            click.echo(f"  {s.state}: {s.message}")
     for letter in letters:
         click.echo(
             f"dead #{letter.id} {letter.connector} {letter.topic} {letter.aggregate_ref} "

@@ -69,7 +69,7 @@ class Worker:
             self._wake.start()
             self._wake.ready.wait(timeout=10)
         for off in connectors_for(self.app).off.values():
-            log.info("connector off", extra={"fields": {"connector": off.name, "why": off.reason}})
+            log.info("connector off", extra={"fields": {"connector": off.name, "why": off.message}})
         log.info(
             "worker started",
             extra={"fields": {"worker": self.label, "jobs": [s.name for s in self.registry]}},

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from connectors.base import Connector, Off, PluginContext
 from hub import get_config
 from hub.config import Config, ConfigError
+from hub.errors import N_
 from hub.ledger.outbox import SUBSCRIPTIONS
 
 
@@ -56,8 +57,11 @@ def connector_of(job: str) -> str | None:
 def _not_installed(name: str) -> Off:
     return Off(
         name,
-        f"No {name} connector is installed in this version of the hub; "
-        "its events wait in the outbox until one is.",
+        N_(
+            "No %(name)s connector is installed in this version of the hub; "
+            "its events wait in the outbox until one is."
+        ),
+        {"name": name},
     )
 
 

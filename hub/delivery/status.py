@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hub.db import utcnow
 from hub.delivery.connectors import DISPATCH_PREFIX, ConnectorSet, dispatch_job_name
+from hub.errors import N_
 from hub.models import (
     AuditEntry,
     ConnectorPause,
@@ -64,7 +65,9 @@ class ConnectorStatus:
 
     name: str
     state: str
+    #: An English message (a msgid when the connector is off) filled from ``reason_params``.
     reason: str | None
+    reason_params: dict[str, str]
     paused_by: str | None
     paused_at: datetime | None
     pause_reason: str | None
@@ -76,6 +79,13 @@ class ConnectorStatus:
     oldest_pending_seconds: float | None
     delivered_last_hour: int
     last_runs: tuple[RunSummary, ...]
+
+    @property
+    def message(self) -> str | None:
+        """Return the reason in English, placeholders filled (logs and the CLI)."""
+        if self.reason is None or not self.reason_params:
+            return self.reason
+        return self.reason % self.reason_params
 
 
 @dataclass(frozen=True)
@@ -260,13 +270,14 @@ def connector_statuses(
             .order_by(JobRun.started_at.desc(), JobRun.id.desc())
             .limit(runs_per_connector)
         )
-        state, reason = _state(name, connectors, pause)
+        state, reason, reason_params = _state(name, connectors, pause)
         in_flight = mine.get(OutboxStatus.IN_FLIGHT.value, 0)
         result.append(
             ConnectorStatus(
                 name=name,
                 state=state,
                 reason=reason,
+                reason_params=reason_params,
                 paused_by=pause.paused_by if pause else None,
                 paused_at=pause.paused_at if pause else None,
                 pause_reason=pause.reason if pause else None,
@@ -286,14 +297,19 @@ def connector_statuses(
 
 def _state(
     name: str, connectors: ConnectorSet, pause: ConnectorPause | None
-) -> tuple[str, str | None]:
+) -> tuple[str, str | None, dict[str, str]]:
     if name in connectors.off:
-        return "off", connectors.off[name].reason
+        off = connectors.off[name]
+        return "off", off.reason, dict(off.params)
     if name not in connectors.live:
-        return "off", f"No connector named {name} is configured; its events wait."
+        return (
+            "off",
+            N_("No connector named %(name)s is configured; its events wait."),
+            {"name": name},
+        )
     if pause is not None:
-        return "paused", pause.reason
-    return "on", None
+        return "paused", pause.reason, {}
+    return "on", None, {}
 
 
 def dead_letters(

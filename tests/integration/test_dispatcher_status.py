@@ -94,7 +94,7 @@ def test_status_shows_state_backlog_failures_and_what_waits_behind_a_dead_letter
         ("outbox.dispatch.recording", 1, 1)
     ]
     assert (stripe.state, stripe.backlog) == ("off", 1)
-    assert "No stripe connector is installed" in (stripe.reason or "")
+    assert "No stripe connector is installed" in (stripe.message or "")
     assert (totals.backlog, totals.dead) == (2, 1)
 
 

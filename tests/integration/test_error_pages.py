@@ -14,7 +14,7 @@ def test_an_unknown_page_is_a_french_404_page(client: FlaskClient, users: Users)
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert "Introuvable" in html
-    assert "Il n’y a rien à cette adresse." in html
+    assert "Il n\u2019y a rien à cette adresse." in html
 
 
 def test_a_form_posted_without_its_csrf_token_explains_what_to_do(
@@ -24,7 +24,7 @@ def test_a_form_posted_without_its_csrf_token_explains_what_to_do(
     response = client.post("/customers/new", data={"name": "Sans jeton"})
     assert response.status_code == 400
     assert response.mimetype == "text/html"
-    assert "Le formulaire n’a pas pu être lu" in response.get_data(as_text=True)
+    assert "Le formulaire n\u2019a pas pu être lu" in response.get_data(as_text=True)
 
 
 def test_a_wrong_method_keeps_its_allow_header(client: FlaskClient) -> None:

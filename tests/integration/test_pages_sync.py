@@ -354,3 +354,10 @@ def test_a_paused_connector_that_is_off_shows_both_why(plugged: Flask, admin: Fl
     assert "Paused by admin@example.com on" in section
     assert "Reason: quarter close" in section
     assert "Resume sheets" in section
+
+
+def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Users) -> None:
+    client = app.test_client()
+    login(client, users.admin)
+    page = html.unescape(client.get(PAGE).get_data(as_text=True))
+    assert "Aucun connecteur stripe n\u2019est installé dans cette version du hub" in page
