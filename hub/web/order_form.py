@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from hub.errors import AmountError, HubError, InvalidInput
 from hub.ledger.customers import CustomerInput
-from hub.ledger.orders import MAX_LINES
+from hub.ledger.order_input import MAX_LINES
 from hub.models import Order, Service, User
 from hub.money import format_cents_plain, format_quantity, parse_cents, parse_quantity_milli
 from hub.web.customers import parse_customer
