@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: Values that must never reach production as a secret key.
 _PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "secret"})
@@ -28,6 +29,8 @@ class HubSettings:
     log_level: str = "INFO"
     login_max_failures: int = 5
     login_lockout_seconds: int = 300
+    # Reverse proxies in front of the hub whose X-Forwarded-* headers are believed.
+    trusted_proxies: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,44 @@ class Config:
             raise ConfigError("[stripe] billing_mode must be per_order, weekly or monthly.")
         if self.sheets.backend not in ("xlsx", "google"):
             raise ConfigError("[sheets] backend must be 'xlsx' or 'google'.")
-        if self.jobs.run_timeout_minutes < 1:
+        try:
+            ZoneInfo(self.hub.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
-                "[jobs] run_timeout_minutes must be at least 1: runs younger than that are "
-                "never taken for abandoned."
-            )
+                f"[hub] timezone (HUB_TIMEZONE) {self.hub.timezone!r} is not a known time "
+                "zone; use a name like 'Europe/Paris'."
+            ) from exc
+        self._check_numbers()
+
+    def _check_numbers(self) -> None:
+        """Refuse zero or negative numbers where they would stall or break the hub."""
+        positive: dict[str, float] = {
+            "hub.login_max_failures": self.hub.login_max_failures,
+            "hub.login_lockout_seconds": self.hub.login_lockout_seconds,
+            "stripe.requests_per_second": self.stripe.requests_per_second,
+            "sheets.writes_per_minute": self.sheets.writes_per_minute,
+            "jobs.dispatch_interval_seconds": self.jobs.dispatch_interval_seconds,
+            "jobs.batch_size": self.jobs.batch_size,
+            "jobs.lease_seconds": self.jobs.lease_seconds,
+            "jobs.retention_days": self.jobs.retention_days,
+            "jobs.run_timeout_minutes": self.jobs.run_timeout_minutes,
+            "jobs.max_attempts": self.jobs.max_attempts,
+            "jobs.max_age_hours": self.jobs.max_age_hours,
+            "jobs.retry_base_seconds": self.jobs.retry_base_seconds,
+            "jobs.retry_cap_seconds": self.jobs.retry_cap_seconds,
+        }
+        for name, value in positive.items():
+            if not value > 0:  # also refuses NaN
+                section, key = name.split(".")
+                raise ConfigError(f"[{section}] {key} must be greater than 0, not {value!r}.")
+        non_negative: dict[str, float] = {
+            "stripe.days_until_due": self.stripe.days_until_due,
+            "hub.trusted_proxies": self.hub.trusted_proxies,
+        }
+        for name, value in non_negative.items():
+            if value < 0:
+                section, key = name.split(".")
+                raise ConfigError(f"[{section}] {key} must be 0 or more, not {value!r}.")
 
 
 _SECTIONS: dict[str, type[Any]] = {

@@ -206,3 +206,59 @@ def test_a_value_of_the_wrong_kind_in_the_file_is_named_not_truncated(
     with pytest.raises(ConfigError) as info:
         load_config(environ={"HUB_CONFIG": str(path)})
     assert setting in str(info.value)
+
+
+def test_an_unknown_time_zone_stops_start_up_naming_hub_timezone() -> None:
+    config = load_config(
+        environ={
+            "HUB_CONFIG": "/dev/null",
+            "HUB_SECRET_KEY": GOOD_KEY,
+            "HUB_TIMEZONE": "Europe/Pariss",
+        }
+    )
+    with pytest.raises(ConfigError, match="HUB_TIMEZONE") as info:
+        config.validate()
+    assert "Europe/Pariss" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "setting"),
+    [
+        ("HUB_JOBS_DISPATCH_INTERVAL_SECONDS", "0", r"\[jobs\] dispatch_interval_seconds"),
+        ("HUB_JOBS_BATCH_SIZE", "0", r"\[jobs\] batch_size"),
+        ("HUB_JOBS_LEASE_SECONDS", "0", r"\[jobs\] lease_seconds"),
+        ("HUB_JOBS_RETENTION_DAYS", "-1", r"\[jobs\] retention_days"),
+        ("HUB_JOBS_MAX_ATTEMPTS", "0", r"\[jobs\] max_attempts"),
+        ("HUB_JOBS_MAX_AGE_HOURS", "0", r"\[jobs\] max_age_hours"),
+        ("HUB_JOBS_RETRY_BASE_SECONDS", "0", r"\[jobs\] retry_base_seconds"),
+        ("HUB_JOBS_RETRY_CAP_SECONDS", "-5", r"\[jobs\] retry_cap_seconds"),
+        ("HUB_JOBS_RUN_TIMEOUT_MINUTES", "0", r"\[jobs\] run_timeout_minutes"),
+        ("HUB_STRIPE_DAYS_UNTIL_DUE", "-1", r"\[stripe\] days_until_due"),
+        ("HUB_STRIPE_REQUESTS_PER_SECOND", "0", r"\[stripe\] requests_per_second"),
+        ("HUB_STRIPE_REQUESTS_PER_SECOND", "nan", r"\[stripe\] requests_per_second"),
+        ("HUB_SHEETS_WRITES_PER_MINUTE", "0", r"\[sheets\] writes_per_minute"),
+        ("HUB_LOGIN_MAX_FAILURES", "0", r"\[hub\] login_max_failures"),
+        ("HUB_LOGIN_LOCKOUT_SECONDS", "-300", r"\[hub\] login_lockout_seconds"),
+        ("HUB_TRUSTED_PROXIES", "-1", r"\[hub\] trusted_proxies"),
+    ],
+)
+def test_a_number_that_would_stall_the_hub_is_refused_by_name(
+    variable: str, value: str, setting: str
+) -> None:
+    config = load_config(
+        environ={"HUB_CONFIG": "/dev/null", "HUB_SECRET_KEY": GOOD_KEY, variable: value}
+    )
+    with pytest.raises(ConfigError, match=setting):
+        config.validate()
+
+
+def test_zero_days_until_due_and_zero_trusted_proxies_are_allowed() -> None:
+    config = load_config(
+        environ={
+            "HUB_CONFIG": "/dev/null",
+            "HUB_SECRET_KEY": GOOD_KEY,
+            "HUB_STRIPE_DAYS_UNTIL_DUE": "0",
+            "HUB_TRUSTED_PROXIES": "0",
+        }
+    )
+    config.validate()
