@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session
 
 from hub.models import OutboxRow
 
+# Customer and order events are different aggregates, so they are delivered in any relative
+# order (an order may reach Stripe before its customer's own event). The order payload carries
+# the customer snapshot (id, ref, name, email, phone, address) so the billing connector upserts
+# the customer from it instead of relying on customer.upserted having arrived first.
 #: Which connectors take which topics. A topic fans out to one row per connector, so each
 #: connector keeps its own delivery state; connectors declare the same topics (checked by test).
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {

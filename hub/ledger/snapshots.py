@@ -49,6 +49,7 @@ def order_snapshot(order: Order) -> dict[str, Any]:
             "ref": order.customer.ref,
             "name": order.customer.name,
             "email": order.customer.email,
+            "phone": order.customer.phone,
             "address": order.customer.address,
         },
         "provider": (
