@@ -75,6 +75,8 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the per-dialect settings the ledger relies on."""
+    # Errors (and the logs quoting them) must not carry e-mails, hashes or customer details.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)

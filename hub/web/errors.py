@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from hub.api.errors import http_error, is_api_request
 from hub.errors import N_
-
-log = logging.getLogger("hub.errors")
 
 _PAGES: dict[int, tuple[str, str]] = {
     400: (
@@ -33,6 +29,8 @@ _PAGES: dict[int, tuple[str, str]] = {
 
 def http_error_page(exc: HTTPException) -> ResponseReturnValue:
     """Answer API addresses in JSON and every other address with a translated page."""
+    # An unhandled exception reaching here as a 500 was already logged once, with its
+    # traceback, by Flask's app.logger (the "hub" logger): logging it again would double it.
     if is_api_request():
         return http_error(exc)
     status = exc.code or 500
@@ -44,12 +42,5 @@ def http_error_page(exc: HTTPException) -> ResponseReturnValue:
     return page, status, kept
 
 
-def server_error_page(exc: InternalServerError) -> ResponseReturnValue:
-    original = exc.original_exception or exc
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
-    return http_error_page(exc)
-
-
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error_page)
-    app.register_error_handler(InternalServerError, server_error_page)
