@@ -20,6 +20,15 @@ as_root() {
     fi
 }
 
+# Install Debian packages, refreshing the package lists once per script run.
+apt_install() {
+    if [ -z "${_HUB_APT_UPDATED:-}" ]; then
+        as_root apt-get update -q
+        _HUB_APT_UPDATED=1
+    fi
+    as_root apt-get install -y -q "$@"
+}
+
 # Print the first Python 3.11+ interpreter found (HUB_PYTHON first, when set).
 find_python() {
     local candidate
@@ -68,8 +77,7 @@ ensure_venv() {
             # Debian ships venv's pip bootstrap separately.
             rm -rf "$VENV"
             say "Installing Debian's python3-venv."
-            as_root apt-get update -q
-            as_root apt-get install -y -q python3-venv
+            apt_install python3-venv
             "$python" -m venv "$VENV"
         fi
     fi
@@ -101,4 +109,108 @@ secret_key = "$key"
 TOML
     )
     say "Wrote $file with a new random secret key."
+}
+
+# Run a command as the postgres OS user, which Debian lets in through the local socket (peer).
+as_postgres() {
+    if [ "$(id -un)" = postgres ]; then
+        (cd / && "$@")
+    elif [ "$(id -u)" -eq 0 ]; then
+        (cd / && runuser -u postgres -- "$@")
+    elif command -v sudo >/dev/null 2>&1; then
+        (cd / && sudo -u postgres -- "$@")
+    else
+        die "'$*' must run as the postgres user; run this script as root."
+    fi
+}
+
+# Print the versions of the PostgreSQL servers installed by Debian's packages, newest last.
+_pg_server_versions() {
+    local binary
+    for binary in /usr/lib/postgresql/*/bin/postgres; do
+        [ -x "$binary" ] && basename "$(dirname "$(dirname "$binary")")"
+    done | sort -V
+}
+
+# Succeed when the tests' PostgreSQL role signs in on 127.0.0.1:5432 (password in $1, if any).
+_pg_login_works() {
+    local -a with_password=()
+    [ -z "${1:-}" ] || with_password=(env "PGPASSWORD=$1")
+    command -v psql >/dev/null 2>&1 || return 1
+    "${with_password[@]}" psql -X -w -q -h 127.0.0.1 -p 5432 -U postgres -d postgres \
+        -c 'select 1' </dev/null >/dev/null 2>&1
+}
+
+# Install PostgreSQL when absent, create its cluster when there is none, start it when down.
+_pg_install_and_start() {
+    local version cluster
+    if [ -z "$(_pg_server_versions)" ] || ! command -v pg_ctlcluster >/dev/null 2>&1; then
+        say "Installing Debian's postgresql for the tests."
+        apt_install postgresql
+    fi
+    version="$(_pg_server_versions | tail -n 1)"
+    [ -n "$version" ] || die "apt-get installed no PostgreSQL server."
+    if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+        say "Creating the PostgreSQL $version cluster 'main'."
+        as_root pg_createcluster "$version" main
+    fi
+    if pg_isready -q -h 127.0.0.1 -p 5432; then
+        return 0
+    fi
+    cluster="$(pg_lsclusters -h | awk '$3 == 5432 { print $1, $2; exit }')"
+    [ -n "$cluster" ] || die "no local PostgreSQL cluster uses port 5432 (pg_lsclusters);" \
+        "name a server with HUB_TEST_PG_URL, or run the SQLite half only with HUB_TEST_BACKENDS=sqlite."
+    say "Starting PostgreSQL $cluster."
+    # shellcheck disable=SC2086 # "$version $name", split on purpose
+    as_root pg_ctlcluster --skip-systemctl-redirect $cluster start \
+        || die "could not start PostgreSQL $cluster (see /var/log/postgresql/)."
+    for _ in $(seq 30); do
+        pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+        sleep 1
+    done
+    die "PostgreSQL did not come up on 127.0.0.1:5432 (see /var/log/postgresql/)."
+}
+
+# Make sure the tests can sign in to the local PostgreSQL as postgres, and export
+# HUB_TEST_PG_URL with a password when the server asks for one. Where 127.0.0.1 is trusted
+# nothing is changed; otherwise (Debian's default, scram) the postgres role gets a random
+# password, kept in a file of this user, but only while that role has none: an existing
+# password is never replaced.
+ensure_test_postgres() {
+    local file="${XDG_STATE_HOME:-$HOME/.local/state}/concierge-hub/test-postgres-password"
+    local password="" has_password
+    if [ -n "${HUB_TEST_PG_URL:-}" ]; then
+        say "Testing against the PostgreSQL server named by HUB_TEST_PG_URL."
+        return 0
+    fi
+    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && _pg_login_works; then
+        return 0
+    fi
+    _pg_install_and_start
+    if _pg_login_works; then
+        return 0
+    fi
+    [ -r "$file" ] && password="$(cat "$file")"
+    if [ -z "$password" ] || ! _pg_login_works "$password"; then
+        has_password="$(as_postgres psql -X -w -q -tA -d postgres \
+            -c "select rolpassword is not null from pg_authid where rolname = 'postgres'" </dev/null)" \
+            || die "cannot reach PostgreSQL as the postgres user through the local socket."
+        if [ "$has_password" != f ]; then
+            die "PostgreSQL asks the postgres role for a password this script does not know;" \
+                "set HUB_TEST_PG_URL=postgresql+psycopg://postgres:PASSWORD@127.0.0.1:5432/postgres."
+        fi
+        if [ -z "$password" ]; then
+            password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+            mkdir -p "$(dirname "$file")"
+            (umask 077 && printf '%s\n' "$password" >"$file")
+        fi
+        say "Giving the postgres role a password for the tests (kept in $file)."
+        # Through stdin, so the password never shows in the process list.
+        printf "ALTER ROLE postgres PASSWORD '%s';\n" "$password" \
+            | as_postgres psql -X -w -q -v ON_ERROR_STOP=1 -d postgres >/dev/null \
+            || die "could not set a password for the postgres role."
+        _pg_login_works "$password" \
+            || die "the postgres role still cannot sign in on 127.0.0.1:5432 with its new password."
+    fi
+    export HUB_TEST_PG_URL="postgresql+psycopg://postgres:$password@127.0.0.1:5432/postgres"
 }
