@@ -128,7 +128,9 @@ as_postgres() {
 _pg_server_versions() {
     local binary
     for binary in /usr/lib/postgresql/*/bin/postgres; do
-        [ -x "$binary" ] && basename "$(dirname "$(dirname "$binary")")"
+        if [ -x "$binary" ]; then
+            basename "$(dirname "$(dirname "$binary")")"
+        fi
     done | sort -V
 }
 
