@@ -13,7 +13,7 @@ back the rest of its order until it is replayed; different orders never wait for
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from connectors.base import Event
-from hub.db import write_transaction
+from hub.db import utcnow, write_transaction
 from hub.models import OutboxRow, OutboxStatus
 
 # Status values are written as SQL literals, not parameters: the partial indexes
@@ -34,10 +34,14 @@ DELIVERED: sa.ColumnElement[str] = sa.literal_column("'delivered'")
 
 @dataclass(frozen=True)
 class Claim:
-    """Rows this worker leased, as connector events, and the token that proves the lease."""
+    """Rows this worker leased, as connector events, and the token that proves the lease.
+
+    ``first_attempts`` maps each row to its first attempt, from which its give-up age counts.
+    """
 
     token: str
     events: tuple[Event, ...]
+    first_attempts: dict[int, datetime] = field(default_factory=dict)
 
 
 def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int]]:
@@ -75,6 +79,7 @@ _RETURNED = (
     OutboxRow.payload,
     OutboxRow.attempts,
     OutboxRow.created_at,
+    OutboxRow.first_attempt_at,
 )
 
 
@@ -88,6 +93,7 @@ def claim(
         "lease_token": token,
         "lease_expires_at": now + timedelta(seconds=lease_seconds),
         "attempts": OutboxRow.attempts + 1,
+        "first_attempt_at": sa.func.coalesce(OutboxRow.first_attempt_at, now),
     }
     with write_transaction(session):
         candidates = _claimable(connector, now, limit)
@@ -117,7 +123,27 @@ def claim(
         )
         for row in sorted(rows, key=lambda r: int(r.id))
     )
-    return Claim(token, events)
+    return Claim(token, events, {int(row.id): row.first_attempt_at for row in rows})
+
+
+def renew(session: Session, claim: Claim, row_ids: list[int], *, lease_seconds: float) -> list[int]:
+    """Extend the lease on rows this claim still holds and commit; return those it holds."""
+    if not row_ids:
+        return []
+    with write_transaction(session):
+        result = session.execute(
+            sa.update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(row_ids),
+                OutboxRow.lease_token == claim.token,
+                OutboxRow.status == IN_FLIGHT,
+            )
+            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+            .returning(OutboxRow.id),
+            execution_options={"synchronize_session": False},
+        )
+        held = {int(row_id) for row_id in result.scalars()}
+    return [row_id for row_id in row_ids if row_id in held]
 
 
 def _under_lease(row_id: int, token: str) -> sa.ColumnElement[bool]:
@@ -177,6 +203,9 @@ def release(session: Session, claim: Claim, row_ids: list[int]) -> int:
                 lease_token=None,
                 lease_expires_at=None,
                 attempts=OutboxRow.attempts - 1,
+                first_attempt_at=sa.case(
+                    (OutboxRow.attempts <= 1, sa.null()), else_=OutboxRow.first_attempt_at
+                ),
             ),
             execution_options={"synchronize_session": False},
         )
@@ -188,7 +217,9 @@ def reap(
 ) -> tuple[int, int]:
     """Return rows whose lease expired to pending, or to the dead letters when out of tries."""
     expired = sa.and_(OutboxRow.status == IN_FLIGHT, OutboxRow.lease_expires_at < now)
-    exhausted = sa.or_(OutboxRow.attempts >= max_attempts, OutboxRow.created_at <= now - max_age)
+    exhausted = sa.or_(
+        OutboxRow.attempts >= max_attempts, OutboxRow.first_attempt_at <= now - max_age
+    )
     cleared = {"lease_token": None, "lease_expires_at": None}
     with write_transaction(session):
         dead = session.execute(

@@ -8,6 +8,13 @@ a worker killed before writing only causes a redelivery (delivery is at least on
 connectors' idempotency keys make effects exactly once). When asked to stop it finishes the
 chunk under way, writes the outcomes and hands the rest back untouched, so a SIGTERM loses
 nothing and wastes no attempt.
+
+Leases: before each chunk the dispatcher renews the lease of that chunk's rows, under its
+token, and delivers only the rows the renewal still found: a row whose lease expired and was
+reaped belongs to another worker, which may already have delivered it and newer events of its
+aggregate, so sending this worker's old copy could overwrite a newer state. The rows of a claim
+not yet renewed keep the claim's expiry; once half of it has passed, the rest of the claim is
+handed back and claimed afresh by the next pass.
 ``drain`` repeats passes until nothing is due (or a nudge says more arrived meanwhile).
 """
 
@@ -28,7 +35,7 @@ from connectors.base import Connector, Event, Outcome, takes_topic, unknown_topi
 from connectors.errors import ConnectorError, PermanentError, TransientError
 from hub.db import utcnow, write_transaction
 from hub.models import ConnectorPause, OutboxStatus
-from jobs.claims import Claim, claim, release, settle, settle_delivered
+from jobs.claims import Claim, claim, release, renew, settle, settle_delivered
 from jobs.retry import Jitter, RetryPolicy, default_jitter
 from jobs.spec import RunCounts
 
@@ -39,6 +46,9 @@ DRAIN_SECONDS = 30.0
 
 #: Outcomes are written at least this often while a claim is being delivered, and at its end.
 RECORD_EVERY_SECONDS = 0.2
+
+#: Share of the lease after which the rest of a claim is handed back rather than delivered.
+CLAIM_SHARE_OF_LEASE = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,8 @@ class DispatchSettings:
 
 
 def is_paused(session: Session, connector: str) -> bool:
-    paused = session.get(ConnectorPause, connector) is not None
-    session.commit()
-    return paused
+    """Tell whether an admin paused the connector; the read stays in the caller's transaction."""
+    return session.get(ConnectorPause, connector) is not None
 
 
 def _failure(exc: BaseException) -> tuple[ConnectorError, str]:
@@ -88,14 +97,19 @@ def _call(connector: Connector, events: Sequence[Event]) -> dict[int, BaseExcept
 
 
 def _failed_values(
-    event: Event, error: BaseException, policy: RetryPolicy, now: datetime, jitter: Jitter
+    event: Event,
+    first_attempt: datetime,
+    error: BaseException,
+    policy: RetryPolicy,
+    now: datetime,
+    jitter: Jitter,
 ) -> tuple[str, dict[str, Any]]:
     """Return what becomes of a failed event (retried or dead) and the row's new values."""
     failure, text = _failure(error)
     values: dict[str, Any] = {"last_error": failure.message[:4000], "last_traceback": text}
     if isinstance(failure, PermanentError):
         return "dead", values | {"status": OutboxStatus.DEAD.value}
-    if policy.gives_up(event.attempt, event.created_at, now):
+    if policy.gives_up(event.attempt, first_attempt, now):
         message = f"Gave up after {event.attempt} attempt(s): {failure.message}"
         return "dead", values | {"status": OutboxStatus.DEAD.value, "last_error": message[:4000]}
     retry_after = failure.retry_after if isinstance(failure, TransientError) else None
@@ -121,7 +135,8 @@ def _record(
         for event, error in delivered:
             if error is None:
                 continue
-            kind, values = _failed_values(event, error, policy, now, jitter)
+            first = claimed.first_attempts.get(event.id, event.created_at)
+            kind, values = _failed_values(event, first, error, policy, now, jitter)
             if settle(session, event.id, claimed.token, values):
                 tally[kind] += 1
             else:
@@ -130,6 +145,18 @@ def _record(
         # Our lease expired and another worker took the row over: its outcome wins.
         log.warning("lease lost", extra={"fields": {"outbox_id": row_id}})
     return RunCounts(delivered=tally["delivered"], retried=tally["retried"], dead=tally["dead"])
+
+
+def _still_held(
+    session: Session, claimed: Claim, chunk: list[Event], lease_seconds: float
+) -> list[Event]:
+    """Renew the chunk's lease and keep only the events this claim still holds."""
+    held = set(renew(session, claimed, [e.id for e in chunk], lease_seconds=lease_seconds))
+    for event in chunk:
+        if event.id not in held:
+            # Reaped after our lease expired: another worker owns it, and maybe newer events.
+            log.warning("lease lost before delivery", extra={"fields": {"outbox_id": event.id}})
+    return [e for e in chunk if e.id in held]
 
 
 def dispatch_batch(
@@ -154,11 +181,15 @@ def dispatch_batch(
     step = max(1, connector.max_batch)
     unrecorded: list[tuple[Event, BaseException | None]] = []
     recorded_at = time.monotonic()
+    hand_back_at = recorded_at + settings.lease_seconds * CLAIM_SHARE_OF_LEASE
     while events:
-        if stopping is not None and stopping.is_set():
+        if (stopping is not None and stopping.is_set()) or time.monotonic() >= hand_back_at:
             release(session, claimed, [e.id for e in events])
             break
         chunk, events = events[:step], events[step:]
+        chunk = _still_held(session, claimed, chunk, settings.lease_seconds)
+        if not chunk:
+            continue
         results = _call(connector, chunk)
         unrecorded.extend((event, results[event.id]) for event in chunk)
         if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:

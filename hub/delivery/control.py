@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
@@ -44,19 +45,23 @@ def _audit(
     )
 
 
-def _requeue(session: Session, where: sa.ColumnElement[bool]) -> None:
-    session.execute(
+def _requeue(session: Session, where: sa.ColumnElement[bool]) -> list[tuple[int, str]]:
+    """Hand the matching dead letters back with fresh attempts; return their ids and connectors."""
+    rows = session.execute(
         sa.update(OutboxRow)
         .where(where, OutboxRow.status == OutboxStatus.DEAD.value)
         .values(
             status=OutboxStatus.PENDING.value,
             attempts=0,
+            first_attempt_at=None,
             next_attempt_at=utcnow(),
             lease_token=None,
             lease_expires_at=None,
-        ),
+        )
+        .returning(OutboxRow.id, OutboxRow.connector),
         execution_options={"synchronize_session": False},
     )
+    return [(int(row_id), str(name)) for row_id, name in rows]
 
 
 def replay(session: Session, actor: Actor, row_id: int) -> OutboxRow:
@@ -85,14 +90,15 @@ def replay(session: Session, actor: Actor, row_id: int) -> OutboxRow:
 
 def replay_dead(session: Session, actor: Actor, *, connector: str | None = None) -> int:
     """Send every dead letter again (of one connector, or of all); return how many."""
-    where = OutboxRow.status == OutboxStatus.DEAD.value
+    # One set-based statement: a list of ids would overflow the databases' parameter limits
+    # once there are tens of thousands of dead letters.
+    where: sa.ColumnElement[bool] = sa.true()
     if connector is not None:
-        where = sa.and_(where, OutboxRow.connector == connector)
-    found = session.execute(sa.select(OutboxRow.id, OutboxRow.connector).where(where)).all()
+        where = OutboxRow.connector == connector
+    found = _requeue(session, where)
     if not found:
         return 0
-    ids = [row_id for row_id, _ in found]
-    _requeue(session, OutboxRow.id.in_(ids))
+    ids = sorted(row_id for row_id, _ in found)
     _audit(
         session,
         actor,
@@ -115,13 +121,26 @@ def pause(session: Session, actor: Actor, connector: str, reason: str | None = N
     """Stop delivering to a connector; its events wait until it is resumed."""
     _check_name(connector)
     reason = validation.text(reason, "reason", max_length=PAUSE_REASON_LENGTH)
-    if session.get(ConnectorPause, connector) is not None:
-        raise Conflict(N_("%(name)s is already paused."), name=connector)
-    session.add(
-        ConnectorPause(
-            connector=connector, paused_at=utcnow(), paused_by=actor.label, reason=reason
-        )
+    values = {
+        "connector": connector,
+        "paused_at": utcnow(),
+        "paused_by": actor.label,
+        "reason": reason,
+    }
+    # An insert that yields on conflict: two admins pausing at once get one pause and a clean
+    # conflict, where read-then-insert let the second fail on the primary key.
+    insert = (
+        postgresql.insert(ConnectorPause)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(ConnectorPause)
     )
+    added = session.execute(
+        insert.values(values)
+        .on_conflict_do_nothing(index_elements=["connector"])
+        .returning(ConnectorPause.connector)
+    ).first()
+    if added is None:
+        raise Conflict(N_("%(name)s is already paused."), name=connector)
     _audit(session, actor, "connector.pause", f"connector:{connector}", {"reason": reason})
 
 

@@ -31,6 +31,8 @@ class JobRun(Base):
     worker: Mapped[str] = mapped_column(sa.String(120))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refreshed while the run works; the run reaper takes a run for dead on its age.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(sa.String(20), default=JobOutcome.RUNNING.value)
     delivered: Mapped[int] = mapped_column(sa.Integer, default=0)
     retried: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -36,6 +36,9 @@ class OutboxRow(Base):
     last_traceback: Mapped[str | None] = mapped_column(sa.Text)
     lease_token: Mapped[str | None] = mapped_column(sa.String(40))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the first claim and cleared by a replay: the give-up age counts from here, so a
+    # backlog that waited for its connector to be configured does not die of age at once.
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
