@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
-from hub.errors import N_, Forbidden, InvalidInput, NotFound
+from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import ApiToken, LoginThrottle, Role, User
 
@@ -26,6 +26,7 @@ TOKEN_PREFIX = "hub_"  # noqa: S105 - a public marker, not a secret
 
 
 def hash_password(password: str) -> str:
+    """Check and hash a new password; call it before a write transaction, as it is slow."""
     check_new_password(password)
     return _hasher.hash(password)
 
@@ -56,17 +57,15 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalars(sa.select(User).where(User.email == email.strip().lower())).first()
 
 
-def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(N_("No user %(id)s."), id=user_id)
-    return user
-
-
 def create_user(
-    session: Session, email: str, role: str, name: str | None = None, password: str | None = None
+    session: Session,
+    email: str,
+    role: str,
+    name: str | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> User:
-    """Add a user; the e-mail is the login and must be unique."""
+    """Add a user with a password hashed beforehand; the e-mail is the login and is unique."""
     address = validation.email(email, required=True)
     assert address is not None
     if role not in {r.value for r in Role}:
@@ -78,7 +77,7 @@ def create_user(
         email=address,
         name=display,
         role=role,
-        password_hash=hash_password(password) if password else None,
+        password_hash=password_hash,
         active=True,
     )
     session.add(user)
@@ -86,9 +85,9 @@ def create_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Set a new password and end the user's other sessions."""
-    user.password_hash = hash_password(password)
+def set_password(session: Session, user: User, password_hash: str) -> None:
+    """Store a new password hash (from hash_password) and end the user's other sessions."""
+    user.password_hash = password_hash
     user.session_epoch += 1
     session.flush()
 
@@ -97,6 +96,8 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
     """Deactivate a user (ending their sessions and tokens) or bring them back."""
     if by is not None and by.id == user.id and not active:
         raise Forbidden(N_("You cannot deactivate your own account; ask another admin."))
+    if not active:
+        _keep_an_admin(session, user)
     user.active = active
     if not active:
         user.session_epoch += 1
@@ -114,8 +115,28 @@ def set_role(session: Session, user: User, role: str, *, by: User | None = None)
         raise Forbidden(
             N_("You cannot remove your own admin role; ask another admin."), field="role"
         )
+    if role != Role.ADMIN:
+        _keep_an_admin(session, user)
     user.role = role
     session.flush()
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to take away the last active admin, who alone can manage users."""
+    if user.role != Role.ADMIN or not user.active:
+        return
+    # Lock the admin rows (PostgreSQL; SQLite's write lock already serializes writers), so
+    # two admins demoting each other at once cannot both see the other one still there.
+    admins = session.scalars(
+        sa.select(User.id)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True))
+        .with_for_update()
+    ).all()
+    if not any(admin_id != user.id for admin_id in admins):
+        raise Conflict(
+            N_("%(name)s is the last active admin; make someone else an admin first."),
+            name=user.name,
+        )
 
 
 def list_providers(session: Session) -> list[User]:

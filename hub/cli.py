@@ -104,8 +104,12 @@ def user_create(
     with ctx.app.app_context():
         session = get_session()
         try:
+            # Hashed first: argon2 is slow and must not hold SQLite's write lock.
+            password_hash = accounts.hash_password(password)
             with write_transaction(session):
-                user = accounts.create_user(session, email, role, name=name, password=password)
+                user = accounts.create_user(
+                    session, email, role, name=name, password_hash=password_hash
+                )
         except HubError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")

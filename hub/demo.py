@@ -143,6 +143,9 @@ def seed_demo(
 ) -> str:
     """Add demo users, customers and orders once, in one transaction; return what to tell."""
     admin_email = USERS[0][1]
+    password = _new_password()
+    # Hashed before the transaction: argon2 is slow and must not hold SQLite's write lock.
+    password_hash = accounts.hash_password(password)
     with write_transaction(session):
         if session.scalars(sa.select(User.id).where(User.email == admin_email)).first():
             return (
@@ -150,9 +153,8 @@ def seed_demo(
                 "password was shown then; `hub user create EMAIL --role admin` adds a new admin."
             )
         rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not a secret
-        password = _new_password()
         users = [
-            accounts.create_user(session, email, role.value, name=name, password=password)
+            accounts.create_user(session, email, role.value, name=name, password_hash=password_hash)
             for role, email, name in USERS
         ]
         progress(f"Demo data: {len(users)} users.")

@@ -109,10 +109,16 @@ def create_user() -> ResponseReturnValue:
     if fields is None:
         return _users_page(kept, errors, 422)
     session = get_session()
+    # Hashed before the transaction: argon2 is slow and must not hold SQLite's write lock.
+    password_hash = accounts.hash_password(fields["password"])
     try:
         with write_transaction(session):
             user = accounts.create_user(
-                session, fields["email"], fields["role"], fields["name"], fields["password"]
+                session,
+                fields["email"],
+                fields["role"],
+                fields["name"],
+                password_hash=password_hash,
             )
     except InvalidInput as exc:
         return _users_page(kept, field_errors(exc), exc.http_status)
@@ -159,7 +165,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
         with write_transaction(session):
             person = _load_user(user_id)
             accounts.set_role(session, person, role, by=current())
-    except (InvalidInput, Forbidden) as exc:
+    except (InvalidInput, Forbidden, Conflict) as exc:
         person = _load_user(user_id)
         return _user_page(
             person, errors=field_errors(exc), form={"role": role}, status=exc.http_status
@@ -173,9 +179,10 @@ def change_role(user_id: int) -> ResponseReturnValue:
 def reset_password(user_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
+        password_hash = accounts.hash_password(request.form.get("password", ""))
         with write_transaction(session):
             person = _load_user(user_id)
-            accounts.set_password(session, person, request.form.get("password", ""))
+            accounts.set_password(session, person, password_hash)
     except InvalidInput as exc:
         return _user_page(_load_user(user_id), errors=field_errors(exc), status=exc.http_status)
     if person.id == current().id:
@@ -198,7 +205,7 @@ def set_active(user_id: int) -> ResponseReturnValue:
         with write_transaction(session):
             person = _load_user(user_id)
             accounts.set_active(session, person, choice == "1", by=current())
-    except Forbidden as exc:
+    except (Forbidden, Conflict) as exc:
         return _user_page(_load_user(user_id), errors=field_errors(exc), status=exc.http_status)
     if person.active:
         flash(_("%(name)s can sign in again.", name=person.name), "success")

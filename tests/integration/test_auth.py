@@ -37,7 +37,9 @@ def change_user(app: Flask, user: User, action: str) -> None:
             if action == "deactivate":
                 accounts.set_active(session, person, False)
             else:
-                accounts.set_password(session, person, "another long password")
+                accounts.set_password(
+                    session, person, accounts.hash_password("another long password")
+                )
 
 
 # -- signing in ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from hub import accounts
 from hub.db import get_session, write_transaction
+from hub.errors import Conflict
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import Actor, OrderInput, create_order, get_order
 from hub.models import ApiToken, Service, User
@@ -210,6 +212,62 @@ def test_an_admin_cannot_deactivate_themself(app: Flask, admin: FlaskClient, use
     assert "your own account" in response.get_data(as_text=True)
     assert user_row(app, users.admin.email).active  # type: ignore[union-attr]
     assert admin.get("/admin/users").status_code == 200
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        for change in ("role", "active"):
+            with (
+                pytest.raises(Conflict, match="last active admin"),
+                write_transaction(session),
+            ):
+                person = session.get(User, users.admin.id, populate_existing=True)
+                assert person is not None
+                if change == "role":
+                    accounts.set_role(session, person, "concierge")
+                else:
+                    accounts.set_active(session, person, False)
+    row = user_row(app, users.admin.email)
+    assert row is not None and row.role == "admin" and row.active
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app: Flask, users: Users) -> None:
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            person = session.get(User, users.concierge.id)
+            assert person is not None
+            accounts.set_role(session, person, "admin")
+    clients = {users.admin.id: app.test_client(), users.concierge.id: app.test_client()}
+    login(clients[users.admin.id], users.admin)
+    login(clients[users.concierge.id], users.concierge)
+    tokens = {uid: session_csrf(app, c) for uid, c in clients.items()}
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def demote_the_other(me: int, other: int) -> None:
+        barrier.wait()
+        response = clients[me].post(
+            f"/admin/users/{other}/role", data={"role": "concierge", "csrf_token": tokens[me]}
+        )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=demote_the_other, args=(users.admin.id, users.concierge.id)),
+        threading.Thread(target=demote_the_other, args=(users.concierge.id, users.admin.id)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 302 in statuses
+    assert set(statuses) <= {302, 403, 409}
+    with app.app_context():
+        admins = get_session().scalars(
+            sa.select(User).where(User.role == "admin", User.active.is_(True))
+        )
+        assert len(list(admins)) == 1
 
 
 def test_deactivating_ends_sessions_and_revokes_tokens_and_reactivating_restores_sign_in(
