@@ -1,9 +1,11 @@
 """Run one job inside the app context: take its period if it has one, and record the run.
 
 A run is written as ``running`` when it starts (periodic runs in the same transaction as their
-period guard) and closed when it ends. A process killed meanwhile leaves it running and its
-period taken; ``reap_abandoned`` closes such runs as ``abandoned`` once they are older than
-``[jobs] run_timeout_minutes`` and frees their period, so the job can run it again.
+period guard) and closed when it ends. While it works, a background thread refreshes its
+``heartbeat_at`` every quarter of ``[jobs] run_timeout_minutes``. A process killed meanwhile
+leaves it running, its period taken and its heartbeat still; ``reap_abandoned`` closes such
+runs as ``abandoned`` once their heartbeat is older than the timeout and frees their period,
+so the job can run it again. A slow run that is alive keeps beating and keeps its period.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from hub.db import get_session, utcnow, write_transaction
+from hub import get_config
+from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import JobOutcome, JobPeriod, JobRun
 from jobs import guards
 from jobs.spec import JobContext, JobSpec, RunCounts
@@ -88,6 +92,46 @@ def _finished_late(session: Session, spec: JobSpec, result: RunResult, label: st
         guards.take(session, spec.name, result.period, label)
 
 
+def _beat(app: Flask, run_id: int, every: float, done: threading.Event) -> None:
+    """Refresh the run's heartbeat until told to stop, in a session of its own."""
+    session = get_db(app).sessions()
+    try:
+        while not done.wait(every):
+            try:
+                with write_transaction(session):
+                    session.execute(
+                        sa.update(JobRun)
+                        .where(JobRun.id == run_id, JobRun.outcome == JobOutcome.RUNNING.value)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except SQLAlchemyError:
+                # A missed beat is retried at the next one; only many in a row look like death.
+                log.warning("heartbeat not written", extra={"fields": {"run_id": run_id}})
+    finally:
+        session.close()
+
+
+class _Heartbeat:
+    """The thread that keeps a recorded run's heartbeat fresh while its job works."""
+
+    def __init__(self, app: Flask, run_id: int, every: float) -> None:
+        self.done = threading.Event()
+        self.thread = threading.Thread(
+            target=_beat, args=(app, run_id, every, self.done), name="heartbeat", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.done.set()
+        # A beat waiting for a busy database must not hold up the run's end for long.
+        self.thread.join(timeout=5)
+
+
+def heartbeat_seconds(app: Flask) -> float:
+    """Return how often a running job refreshes its heartbeat: a quarter of the run timeout."""
+    return get_config(app).jobs.run_timeout_minutes * 60 / 4
+
+
 def run_job(
     app: Flask,
     spec: JobSpec,
@@ -96,9 +140,11 @@ def run_job(
     stopping: threading.Event | None = None,
     nudged: threading.Event | None = None,
     worker: str | None = None,
+    heartbeat_every: float | None = None,
 ) -> RunResult:
     """Run the job once now, in a fresh app context, and record how it went."""
     label = worker or worker_label()
+    every = heartbeat_every if heartbeat_every is not None else heartbeat_seconds(app)
     with app.app_context():
         session = get_session()
         started = utcnow()
@@ -108,7 +154,9 @@ def run_job(
         # A periodic run is always recorded, quiet or not: it is what the reaper looks for
         # when its process dies holding the period.
         if not spec.quiet or period is not None:
-            run = JobRun(job=spec.name, period=period, worker=label, started_at=started)
+            run = JobRun(
+                job=spec.name, period=period, worker=label, started_at=started, heartbeat_at=started
+            )
         if period is not None:
             if not guards.take(session, spec.name, period, label, run=run):
                 log.info("job skipped", extra={"fields": {"job": spec.name, "period": period}})
@@ -124,6 +172,7 @@ def run_job(
             stopping=stopping or threading.Event(),
             nudged=nudged or threading.Event(),
         )
+        beating = _Heartbeat(app, run.id, every) if run is not None and run.id else None
         try:
             counts = spec.run(ctx)
         except Exception as exc:
@@ -135,22 +184,11 @@ def run_job(
             result = RunResult(spec.name, JobOutcome.FAILED.value, period, RunCounts(), text)
         else:
             result = RunResult(spec.name, JobOutcome.OK.value, period, counts)
+        finally:
+            if beating is not None:
+                beating.stop()
         run_id = _finish(session, run, spec, result, label, started)
         return RunResult(result.job, result.outcome, period, result.counts, result.error, run_id)
-
-
-def last_runs(session: Session, job: str, limit: int = 5) -> list[JobRun]:
-    """Return the job's latest runs, newest first."""
-    runs = list(
-        session.scalars(
-            sa.select(JobRun)
-            .where(JobRun.job == job)
-            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-            .limit(limit)
-        )
-    )
-    session.commit()
-    return runs
 
 
 def prune_runs(session: Session, *, before: datetime) -> int:
@@ -169,7 +207,7 @@ def abandoned_message(run: JobRun, timeout: timedelta) -> str:
     """Say why a run was closed as abandoned and how to run its period again."""
     minutes = int(timeout.total_seconds() // 60)
     text = (
-        f"Abandoned: still marked running more than {minutes} minute(s) after it started on "
+        f"Abandoned: still marked running but silent for more than {minutes} minute(s) on "
         f"{run.worker}, so that process most likely died (killed, or its machine restarted)."
     )
     if run.period is None:
@@ -181,14 +219,15 @@ def abandoned_message(run: JobRun, timeout: timedelta) -> str:
 
 
 def reap_abandoned(session: Session, *, now: datetime, timeout: timedelta) -> list[int]:
-    """Close runs left running longer than the timeout as abandoned, freeing their periods."""
+    """Close running runs whose heartbeat is older than the timeout, freeing their periods."""
     with write_transaction(session):
         stale = list(
             session.scalars(
                 sa.select(JobRun)
                 .where(
                     JobRun.outcome == JobOutcome.RUNNING.value,
-                    JobRun.started_at < now - timeout,
+                    # Runs written before heartbeats existed have only their start.
+                    sa.func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < now - timeout,
                 )
                 .order_by(JobRun.id)
                 # Two reapers at once: the second waits, then finds these rows closed.

@@ -129,10 +129,13 @@ def test_a_killed_run_holds_its_period_until_the_reaper_frees_it(
     assert _reap(app).idle
     assert _runs(app)[0].outcome == "running"
 
+    # Its last heartbeat is what ages: two hours of silence, and it is taken for dead.
     with app.app_context():
         session = get_session()
         with write_transaction(session):
-            session.execute(sa.update(JobRun).values(started_at=utcnow() - timedelta(minutes=121)))
+            session.execute(
+                sa.update(JobRun).values(heartbeat_at=utcnow() - timedelta(minutes=121))
+            )
     assert _reap(app).note == f"closed 1 abandoned run(s): {left.id}"
     (abandoned,) = _runs(app)
     assert abandoned.outcome == "abandoned"
@@ -223,3 +226,37 @@ def test_the_reaper_follows_the_configured_timeout(
     assert result.counts.note is not None and result.counts.note.startswith("closed 1")
     assert [r.outcome for r in _runs(app)] == ["abandoned"]
     assert _periods(app) == []
+
+
+def test_a_slow_run_that_is_alive_keeps_beating_and_is_not_reaped(app: Flask) -> None:
+    def slow(ctx: JobContext) -> RunCounts:
+        # Three hours into the month's invoicing, well past the two-hour run timeout.
+        with write_transaction(ctx.session):
+            ctx.session.execute(
+                sa.update(JobRun).values(
+                    started_at=utcnow() - timedelta(hours=3),
+                    heartbeat_at=utcnow() - timedelta(hours=3),
+                )
+            )
+        assert wait_until(
+            lambda: _runs(ctx.app)[0].heartbeat_at > utcnow() - timedelta(minutes=1), timeout=30
+        )
+        closed = reap_abandoned(ctx.session, now=utcnow(), timeout=timedelta(minutes=120))
+        assert closed == []
+        assert [r.outcome for r in _runs(ctx.app)] == ["running"]
+        assert _periods(ctx.app) == [(INVOICING, "2026-11", "slow:4")]
+        return RunCounts(note="invoiced")
+
+    spec = JobSpec(INVOICING, slow, IntervalTrigger(hours=1), "Slow", period=guards.monthly("UTC"))
+    result = run_job(app, spec, period="2026-11", worker="slow:4", heartbeat_every=0.05)
+    assert result.outcome == "ok", result.error
+    (run,) = _runs(app)
+    assert (run.outcome, run.note) == ("ok", "invoiced")
+    assert _periods(app) == [(INVOICING, "2026-11", "slow:4")]
+
+
+def test_a_run_is_written_with_its_first_heartbeat(app: Flask) -> None:
+    calls: list[str | None] = []
+    assert run_job(app, _invoicing(calls), period="2026-10").outcome == "ok"
+    (run,) = _runs(app)
+    assert run.heartbeat_at is not None and run.heartbeat_at >= run.started_at
