@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from hub.errors import N_, InvalidInput, NotFound
+from hub.ledger import validation
 
-MAX_ID = 2**62
-_REF = re.compile(r"^[A-Za-z0-9-]{1,32}$")
-_DIGITS = re.compile(r"^[0-9]{1,19}$")
-_VERSION_DIGITS = re.compile(r"^[0-9]{1,10}$")
 _VERSION = re.compile(r'^(?:W/)?"?([0-9]{1,10})"?$')
 
 
@@ -55,36 +52,28 @@ def expected_version(body: dict[str, Any], *, required: bool = False) -> int | N
         if required:
             raise InvalidInput(N_("This field is required."), field="version")
         return None
-    if isinstance(value, str):
-        digits = value.strip()
-        value = int(digits) if _VERSION_DIGITS.match(digits) else -1
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    number = validation.version(value)
+    # Versions start at 1, so a 0 can only be a client's mistake.
+    if number == 0:
         raise InvalidInput(N_("Expected a version number."), field="version")
-    return value
+    return number
 
 
 def order_ref(ref: str) -> str:
     """Refuse references that cannot exist before they reach the database."""
-    if not _REF.match(ref):
-        raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
-    return ref
+    return validation.order_ref(ref)
 
 
 def record_id(value: int, message: str) -> int:
     """Refuse ids beyond any integer column, as a 404 like any other unknown id."""
-    if not 0 < value <= MAX_ID:
+    if not 0 < value <= validation.MAX_ID:
         raise NotFound(message, id=value if value < 10**20 else "?")
     return value
 
 
 def query_id(name: str) -> int | None:
     """Read an optional positive id from the query string."""
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not _DIGITS.match(value) or not 0 < int(value) <= MAX_ID:
-        raise InvalidInput(N_("Expected an identifier."), field=name)
-    return int(value)
+    return validation.positive_id(request.args.get(name), name)
 
 
 def query_choice(name: str, allowed: list[str]) -> str | None:
@@ -113,63 +102,29 @@ def query_text(name: str, *, max_length: int = 200) -> str | None:
 
 
 def query_limit(default: int = 50, maximum: int = 200) -> int:
-    value = request.args.get("limit", "").strip()
-    if not value:
-        return default
-    if not _DIGITS.match(value) or not 1 <= int(value) <= maximum:
-        raise InvalidInput(N_("Choose a number between 1 and %(max)s."), field="limit", max=maximum)
-    return int(value)
+    return validation.page_limit(request.args.get("limit"), default=default, maximum=maximum)
 
 
 def instant(
-    value: object, field: str, *, first_year: int = 1970, last_year: int = 2999
+    value: object,
+    field: str,
+    *,
+    first_year: int = validation.FIRST_YEAR,
+    last_year: int = validation.LAST_YEAR,
 ) -> datetime | None:
     """Read an ISO 8601 date and time that names its time zone, e.g. 2026-03-14T09:30:00Z."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise InvalidInput(N_("Expected a date and time."), field=field)
-    try:
-        # A "+" left unescaped in a query string arrives as a space.
-        parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
-    except ValueError as exc:
-        raise InvalidInput(
-            N_("Expected a date and time like 2026-03-14T09:30:00+01:00."), field=field
-        ) from exc
-    if parsed.tzinfo is None:
-        raise InvalidInput(N_("Give the time zone, e.g. 2026-03-14T09:30:00+01:00."), field=field)
-    # Bounded so that converting to UTC can never overflow datetime's range.
-    if not first_year <= parsed.year <= last_year:
-        raise InvalidInput(N_("That date is out of range."), field=field)
-    return parsed.astimezone(UTC)
+    return validation.instant(value, field, first_year=first_year, last_year=last_year)
 
 
 def query_instant(name: str) -> datetime | None:
-    return instant(request.args.get(name), name)
+    return validation.instant(request.args.get(name), name)
 
 
 def query_date(name: str) -> date | None:
     """Read an optional calendar day, YYYY-MM-DD."""
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise InvalidInput(N_("Expected a day like 2026-03-14."), field=name)
-    if not 1970 <= day.year <= 2999:
-        raise InvalidInput(N_("That date is out of range."), field=name)
-    return day
+    return validation.day(request.args.get(name), name)
 
 
 def body_id(value: object, field: str) -> int | None:
     """Read an optional positive id from a JSON body: a number or a string of digits."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and _DIGITS.match(value.strip()):
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        raise InvalidInput(N_("Expected an identifier."), field=field)
-    return value
+    return validation.positive_id(value, field)

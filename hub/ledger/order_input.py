@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from hub.errors import N_, AmountError, InvalidInput
@@ -31,7 +31,7 @@ class OrderInput:
     @classmethod
     def parse(cls, data: dict[str, Any]) -> OrderInput:
         """Validate raw JSON or form data; errors name the field, e.g. ``lines.1.quantity``."""
-        customer_id = _positive_int(data.get("customer_id"), "customer_id", required=True)
+        customer_id = validation.positive_id(data.get("customer_id"), "customer_id", required=True)
         assert customer_id is not None
         raw_lines = data.get("lines")
         if not isinstance(raw_lines, list) or not raw_lines:
@@ -42,26 +42,12 @@ class OrderInput:
         return cls(
             customer_id=customer_id,
             lines=lines,
-            scheduled_at=_parse_when(data.get("scheduled_at")),
-            provider_id=_positive_int(data.get("provider_id"), "provider_id"),
+            scheduled_at=validation.instant(
+                data.get("scheduled_at"), "scheduled_at", first_year=2000, last_year=2100
+            ),
+            provider_id=validation.positive_id(data.get("provider_id"), "provider_id"),
             notes=validation.text(data.get("notes"), "notes", max_length=2000),
         )
-
-
-def _positive_int(value: object, field: str, *, required: bool = False) -> int | None:
-    if value is None or value == "":
-        if required:
-            raise InvalidInput(N_("This field is required."), field=field)
-        return None
-    if isinstance(value, bool):
-        raise InvalidInput(N_("Expected an identifier."), field=field)
-    try:
-        number = int(value) if isinstance(value, (int, str)) else None
-    except ValueError:
-        number = None
-    if number is None or number <= 0 or number > 2**62:
-        raise InvalidInput(N_("Expected an identifier."), field=field)
-    return number
 
 
 def _parse_line(raw: object, index: int) -> LineInput:
@@ -85,28 +71,3 @@ def _parse_line(raw: object, index: int) -> LineInput:
             exc.field = f"lines.{index}.unit_price"
             raise
     return LineInput(service_code=code, quantity_milli=quantity, unit_price_cents=price)
-
-
-def _parse_when(value: object) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise InvalidInput(
-                N_("Expected a date and time like 2026-03-14T09:30:00+01:00."),
-                field="scheduled_at",
-            ) from exc
-    else:
-        raise InvalidInput(N_("Expected a date and time."), field="scheduled_at")
-    if parsed.tzinfo is None:
-        raise InvalidInput(
-            N_("Give the time zone, e.g. 2026-03-14T09:30:00+01:00."), field="scheduled_at"
-        )
-    if not 2000 <= parsed.year <= 2100:
-        raise InvalidInput(N_("That date is out of range."), field="scheduled_at")
-    # In UTC, as the database hands it back, so snapshots read the same before and after.
-    return parsed.astimezone(UTC)

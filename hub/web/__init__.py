@@ -18,11 +18,13 @@ def init_web(app: Flask) -> None:
         i18n,
         missions,
         orders,
+        requests_guard,
         security,
         sync,
     )
 
     security.init_app(app)
+    requests_guard.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -9,7 +9,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from hub.db import get_session, write_transaction
-from hub.errors import StaleEdit
+from hub.errors import InvalidInput, StaleEdit
+from hub.ledger import validation
 from hub.ledger.customers import (
     CustomerInput,
     create_customer,
@@ -49,8 +50,10 @@ def values_of(customer: Customer) -> dict[str, str]:
 
 
 def _after() -> int | None:
-    raw = request.args.get("after", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**62 else None
+    try:
+        return validation.positive_id(request.args.get("after"), "after")
+    except InvalidInput:
+        return None  # a damaged link shows the first page
 
 
 @bp.get("/customers")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from hub import get_config
 from hub.errors import N_, HubError, InvalidInput
+from hub.ledger import validation
 from hub.web.i18n import translate_error
 
 T = TypeVar("T")
@@ -55,31 +56,16 @@ def business_zone() -> ZoneInfo:
 
 def parse_local_datetime(text: str | None, field: str) -> datetime | None:
     """Read an <input type=datetime-local> value as a time in the business's time zone."""
-    raw = (text or "").strip()
-    if not raw:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(
-            N_("Expected a date and time like 2026-03-14 09:30."), field=field
-        ) from exc
-    if not 2000 <= parsed.year <= 2100:
-        raise InvalidInput(N_("That date is out of range."), field=field)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=business_zone())
-    return parsed
+    zone = business_zone()
+    return validation.instant(text, field, local_zone=zone, first_year=2000, last_year=2100)
 
 
 def parse_version(text: str | None) -> int:
     """Read the hidden version field a form carries for optimistic locking, or refuse the post."""
     try:
-        version = int(text or "")
-    except ValueError:
+        return validation.version(text)
+    except InvalidInput:
         abort(400)
-    if version < 0:
-        abort(400)
-    return version
 
 
 def error_page(exc: HubError) -> ResponseReturnValue:

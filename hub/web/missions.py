@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from hub.db import get_session, utcnow, write_transaction
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.ledger import validation
 from hub.ledger.orders import Actor, complete_order, get_visible_order
 from hub.models import Order, OrderStatus, Role
 from hub.web.auth import current, role_required
@@ -128,16 +129,15 @@ def _conflict_message(ref: str, error: Conflict) -> str:
 @bp.post("/missions/<ref>/done")
 @provider_required
 def done(ref: str) -> ResponseReturnValue:
-    raw_version = request.form.get("version", "")
-    if not raw_version.isdigit() or len(raw_version) > 9:
+    try:
+        version = validation.version(request.form.get("version"))
+    except InvalidInput:
         flash(_("This page is out of date. Reload it, then try again."), "error")
         return _render_index(422)
     session = get_session()
     try:
         with write_transaction(session):
-            order = complete_order(
-                session, Actor.of(current()), ref, expected_version=int(raw_version)
-            )
+            order = complete_order(session, Actor.of(current()), ref, expected_version=version)
     except NotFound:
         abort(404)
     except Conflict as exc:

@@ -8,17 +8,20 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from hub.errors import AmountError, HubError, InvalidInput
-from hub.ledger.customers import CustomerInput
+from hub.ledger import validation
+from hub.ledger.customers import CustomerInput, search_customers
 from hub.ledger.order_input import MAX_LINES
-from hub.models import Order, Service, User
+from hub.models import Customer, Order, Service, User
 from hub.money import format_cents_plain, format_quantity, parse_cents, parse_quantity_milli
 from hub.web.customers import parse_customer
 from hub.web.forms import parse_local_datetime
 from hub.web.i18n import current_language, local_time, translate_error
 
 BLANK_ROWS = 3
+CUSTOMER_CHOICES = 20
 CUSTOMER_FIELDS = ("name", "email", "phone", "address")
 _ROW_KEY = re.compile(r"^lines\.(\d{1,3})\.")
 _LINE_FIELD = re.compile(r"^lines\.(\d+)(\..*)?$")
@@ -123,9 +126,9 @@ def check(
             # Never drop what was typed without a word: make them pick one of the two.
             errors["customer_id"] = _("Choose an existing customer or type a new one, not both.")
         elif form.customer_id:
-            if form.customer_id.isdigit() and 0 < int(form.customer_id) < 2**62:
-                customer_id = int(form.customer_id)
-            else:
+            try:
+                customer_id = validation.positive_id(form.customer_id, "customer_id", required=True)
+            except InvalidInput:
                 errors["customer_id"] = _("Choose a customer from the list.")
         elif typed_customer:
             new_customer, customer_errors = parse_customer({**form.customer, "notes": ""})
@@ -181,6 +184,19 @@ def check(
         },
         rows=tuple(rows),
     )
+
+
+def customer_choices(session: Session, form: OrderForm) -> list[Customer]:
+    """Offer the customers matching the search box (else the newest), the chosen one first."""
+    found = search_customers(session, form.customer_q, limit=CUSTOMER_CHOICES)
+    try:
+        chosen_id = validation.positive_id(form.customer_id, "customer_id")
+    except InvalidInput:
+        chosen_id = None
+    chosen = session.get(Customer, chosen_id) if chosen_id is not None else None
+    if chosen is not None:
+        found = [chosen, *(c for c in found if c.id != chosen.id)]
+    return found
 
 
 def place_error(form: OrderForm, checked: CheckedOrder | None, exc: HubError) -> None:

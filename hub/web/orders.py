@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 from hub.accounts import list_providers
 from hub.db import get_session, write_transaction
 from hub.errors import N_, Conflict, HubError, InvalidInput
-from hub.ledger import states
+from hub.ledger import states, validation
 from hub.ledger.catalogue import list_services
-from hub.ledger.customers import create_customer, search_customers
+from hub.ledger.customers import create_customer
 from hub.ledger.orders import (
     Actor,
     OrderInput,
@@ -28,19 +27,23 @@ from hub.ledger.orders import (
     update_order,
 )
 from hub.ledger.queries import list_orders
-from hub.models import BillingStatus, Customer, Order, OrderEvent, OrderStatus
+from hub.models import BillingStatus, Order, OrderEvent, OrderStatus
 from hub.web.auth import current, staff_required
 from hub.web.forms import business_zone, handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
-from hub.web.order_form import OrderForm, check, place_error
+from hub.web.order_filters import FILTERS, page_size, read_filters
+from hub.web.order_form import OrderForm, check, customer_choices, place_error
 from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
 bp = Blueprint("orders", __name__)
 handle_hub_errors(bp)
 
-PAGE_SIZE = 50
-CUSTOMER_CHOICES = 20
-FILTERS = ("status", "billing_status", "provider_id", "day_from", "day_to", "q", "customer_id")
+
+@bp.url_value_preprocessor
+def _check_ref(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # A reference that cannot exist is a 404 before it reaches the database.
+    if values and "ref" in values:
+        validation.order_ref(values["ref"])
 
 
 def _actor() -> Actor:
@@ -50,42 +53,15 @@ def _actor() -> Actor:
 # -- the list ------------------------------------------------------------------------------
 
 
-def _read_filters(args: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    """Turn the list's query string into list_orders arguments, noting unreadable ones."""
-    chosen: dict[str, Any] = {}
-    for name, kind in (("status", OrderStatus), ("billing_status", BillingStatus)):
-        value = args.get(name, "")
-        if value and value not in {member.value for member in kind}:
-            errors[name] = _("Unknown state.")
-        elif value:
-            chosen[name] = value
-    for name in ("provider_id", "customer_id"):
-        value = args.get(name, "")
-        if value and not (value.isdigit() and int(value) < 2**62):
-            errors[name] = _("Choose from the list.")
-        elif value:
-            chosen[name] = int(value)
-    for name in ("day_from", "day_to"):
-        value = args.get(name, "")
-        try:
-            if value:
-                chosen[name] = date.fromisoformat(value)
-        except ValueError:
-            errors[name] = _("Expected a date like 2026-03-14.")
-    if args.get("q", "").strip():
-        chosen["q"] = args["q"][:200]
-    return chosen
-
-
 @bp.get("/orders")
 @staff_required
 def index() -> ResponseReturnValue:
     session = get_session()
     args = {name: request.args.get(name, "") for name in FILTERS}
     errors: dict[str, str] = {}
-    chosen = _read_filters(args, errors)
+    chosen = read_filters(args, errors)
     limit = request.args.get("limit", "")
-    page_size = min(int(limit), 100) if limit.isdigit() and int(limit) > 0 else PAGE_SIZE
+    size = page_size(limit, errors)
     orders: list[Order] = []
     next_cursor = None
     if not errors:
@@ -94,7 +70,7 @@ def index() -> ResponseReturnValue:
                 session,
                 _actor(),
                 cursor=request.args.get("cursor") or None,
-                limit=page_size,
+                limit=size,
                 zone=business_zone(),
                 **chosen,
             )
@@ -119,16 +95,6 @@ def index() -> ResponseReturnValue:
 # -- the new-order form --------------------------------------------------------------------
 
 
-def _customer_choices(session: Session, form: OrderForm) -> list[Customer]:
-    """Offer the customers matching the search box (else the newest), the chosen one first."""
-    found = search_customers(session, form.customer_q, limit=CUSTOMER_CHOICES)
-    if form.customer_id.isdigit() and 0 < int(form.customer_id) < 2**62:
-        chosen = session.get(Customer, int(form.customer_id))
-        if chosen is not None:
-            found = [chosen, *(c for c in found if c.id != chosen.id)]
-    return found
-
-
 def _render_form(form: OrderForm, status: int, **extra: Any) -> ResponseReturnValue:
     session = get_session()
     providers = list_providers(session)
@@ -147,14 +113,14 @@ def new() -> ResponseReturnValue:
     session = get_session()
     if request.method == "GET":
         form = OrderForm(customer_id=request.args.get("customer_id", "").strip())
-        return _render_form(form, 200, customers=_customer_choices(session, form))
+        return _render_form(form, 200, customers=customer_choices(session, form))
     form = OrderForm.from_request()
     action = request.form.get("action", "")
     if action in ("add_line", "find_customer"):
         # Posting back without JavaScript: grow the form or refresh the customers; store nothing.
         if action == "add_line":
             form.add_row()
-        return _render_form(form, 200, customers=_customer_choices(session, form))
+        return _render_form(form, 200, customers=customer_choices(session, form))
     checked = check(form, list_services(session), list_providers(session))
     if checked is not None:
         try:
@@ -170,7 +136,7 @@ def new() -> ResponseReturnValue:
         else:
             flash(_("Order %(ref)s recorded.", ref=order.ref), "success")
             return redirect(url_for("orders.view", ref=order.ref))
-    return _render_form(form, 422, customers=_customer_choices(session, form))
+    return _render_form(form, 422, customers=customer_choices(session, form))
 
 
 # -- the order page and its actions --------------------------------------------------------
@@ -235,20 +201,14 @@ def _act(ref: str, change: Any, done_message: str) -> ResponseReturnValue:
 @staff_required
 def schedule(ref: str) -> ResponseReturnValue:
     version = parse_version(request.form.get("version"))
-    provider = request.form.get("provider_id", "").strip()
+    provider = request.form.get("provider_id", "")
 
     def change(session: Session) -> None:
         when = parse_local_datetime(request.form.get("scheduled_at"), "scheduled_at")
-        if provider and not provider.isdigit():
-            raise InvalidInput(N_("Choose an active provider."), field="provider_id")
-        schedule_order(
-            session,
-            _actor(),
-            ref,
-            when,
-            int(provider) if provider else None,
-            expected_version=version,
+        provider_id = validation.positive_id(
+            provider, "provider_id", message=N_("Choose an active provider.")
         )
+        schedule_order(session, _actor(), ref, when, provider_id, expected_version=version)
 
     return _act(ref, change, _("Order %(ref)s scheduled.", ref=ref))
 
