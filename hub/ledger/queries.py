@@ -15,11 +15,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from hub.db import utcnow
 from hub.errors import N_, InvalidInput
 from hub.ledger.orders import Actor
 from hub.models import BillingStatus, Customer, Order, OrderStatus, Role
 
 MAX_LIMIT = 200
+#: How old a change must be before an updated_since listing shows it. A transaction stamps
+#: updated_at before it commits, so a slow one can commit after a later change was listed;
+#: waiting longer than any write transaction lasts means a client resuming from the last
+#: updated_at it saw never skips a row that committed late.
+SETTLE = timedelta(seconds=30)
+MAX_CURSOR_LENGTH = 200
 _MAX_CUSTOMER_IDS = 200
 _ESCAPE = "\\"
 
@@ -31,10 +38,13 @@ def encode_cursor(values: dict[str, Any]) -> str:
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
     """Read an opaque cursor handed out by list_orders, refusing anything else."""
+    # Ours are well under the limit; a long one could nest deep enough to exhaust the stack.
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidInput(N_("This page link is damaged; start again."), field="cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values: dict[str, Any] = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:
         raise InvalidInput(N_("This page link is damaged; start again."), field="cursor") from exc
     last_id = values.get("id") if isinstance(values, dict) else None
     # Bounded so that a forged cursor cannot overflow an integer column (a 500, not a 422).
@@ -98,7 +108,8 @@ def list_orders(
     """Return one page of the orders the actor may see, and the cursor of the next page or None.
 
     Newest first by default; with ``updated_since``, oldest change first so that a client
-    syncing changes can resume from the cursor. ``day_from``/``day_to`` bound the scheduled
+    syncing changes can resume from the cursor, and only changes older than SETTLE (30 s),
+    so that one committed late is never skipped. ``day_from``/``day_to`` bound the scheduled
     day (inclusive) in ``zone`` (UTC when not given).
     """
     limit = max(1, min(limit, MAX_LIMIT))
@@ -126,7 +137,7 @@ def list_orders(
     if updated_since is not None:
         if updated_since.tzinfo is None:
             raise InvalidInput(N_("Give the time zone of updated_since."), field="updated_since")
-        stmt = stmt.where(Order.updated_at >= updated_since)
+        stmt = stmt.where(Order.updated_at >= updated_since, Order.updated_at <= utcnow() - SETTLE)
         if after is not None:
             try:
                 seen = datetime.fromisoformat(str(after.get("u")))
