@@ -64,7 +64,8 @@ def _to_decimal(value: str | int | float | Decimal) -> Decimal:
 
 
 def _decimals(dec: Decimal) -> int:
-    exponent = dec.normalize().as_tuple().exponent
+    # As typed, trailing zeros included: "1,250" is three decimals, not a tidied-up 1,25.
+    exponent = dec.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 

@@ -83,6 +83,20 @@ def test_unreadable_prices_are_refused_with_a_message(typed: object) -> None:
     assert str(info.value)
 
 
+@pytest.mark.parametrize("typed", ["1,250", "1.250", "12,500", "0,100"])
+def test_a_price_with_three_decimals_typed_is_refused_even_when_the_last_is_zero(
+    typed: str,
+) -> None:
+    with pytest.raises(AmountError) as info:
+        parse_cents(typed)
+    assert info.value.message == "A price has at most 2 decimals (cents)."
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("1,500", 1500), ("1.250", 1250), ("2,0", 2000)])
+def test_a_quantity_keeps_up_to_three_decimals_as_typed(typed: str, expected: int) -> None:
+    assert parse_quantity_milli(typed) == expected
+
+
 @given(cents)
 def test_every_price_survives_a_round_trip_through_its_french_spelling(amount: int) -> None:
     assert parse_cents(format_cents_plain(amount)) == amount
