@@ -15,6 +15,7 @@ from hub.api.schemas import (
     json_content,
     ref,
 )
+from hub.ledger.queries import SETTLE
 from hub.models import BillingStatus, OrderStatus
 
 
@@ -85,7 +86,9 @@ ORDER_FILTERS = [
     _query("billing_status", "Billing state.", {"enum": [b.value for b in BillingStatus]}),
     _query(
         "updated_since",
-        "Changed at or after this time (with time zone); pages then run oldest change first.",
+        "Changed at or after this time (with time zone); pages then run oldest change first. "
+        f"Only changes at least {SETTLE.seconds} seconds old are listed, so that a change "
+        "committed late is never skipped: resume from the last updated_at you read.",
         {**TEXT, "format": "date-time"},
     ),
     _query("provider_id", "Orders of this provider.", INTEGER),

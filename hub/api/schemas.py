@@ -102,6 +102,10 @@ SCHEMAS: dict[str, Schema] = {
     "OrderPatch": obj(
         ["version"],
         version=VERSION,
+        customer_id={
+            **ID,
+            "description": "Accepted only when it is the order's own customer: it cannot change.",
+        },
         lines={
             "type": "array",
             "minItems": 1,

@@ -19,7 +19,8 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     address: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
-    # Lowercased name and email, so search stays an indexable prefix/LIKE match on every database.
+    # Lowercased name and email in one column, so one case-insensitive substring LIKE
+    # ("%word%") serves every database; such a match scans rather than uses an index.
     search_key: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
