@@ -18,7 +18,7 @@ from flask import Flask
 
 from connectors.base import Connector
 from hub import get_config, idempotency
-from hub.db import utcnow
+from hub.db import utcnow, write_transaction
 from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
 from jobs.dispatcher import DispatchSettings, drain
@@ -93,7 +93,8 @@ def _prune(retention: timedelta) -> JobFunction:
         cutoff = utcnow() - retention
         rows = claims.prune(ctx.session, before=cutoff)
         runs = prune_runs(ctx.session, before=cutoff)
-        keys = idempotency.prune(ctx.session, before=utcnow() - idempotency.KEEP_FOR)
+        with write_transaction(ctx.session):
+            keys = idempotency.prune(ctx.session, before=utcnow() - idempotency.KEEP_FOR)
         if not rows and not runs and not keys:
             return RunCounts()
         return RunCounts(

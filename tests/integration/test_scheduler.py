@@ -224,3 +224,35 @@ def test_pruning_removes_old_delivered_rows_and_old_runs_only(app: Flask, tmp_pa
         ("outbox.reap", None),
         ("outbox.prune", "pruned 1 delivered row(s), 1 job run(s), 0 idempotency key(s)"),
     ]
+
+
+def test_the_prune_job_function_deletes_old_idempotency_keys(
+    app: Flask, users: conftest.Users
+) -> None:
+    from datetime import timedelta
+
+    from hub.db import utcnow, write_transaction
+    from hub.models import IdempotencyKey
+
+    headers = {**conftest.api_headers(app, users.concierge), "Idempotency-Key": "prune-me-1"}
+    created = app.test_client().post("/api/v1/customers", json={"name": "A"}, headers=headers)
+    assert created.status_code == 201
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            session.execute(
+                sa.update(IdempotencyKey).values(created_at=utcnow() - timedelta(days=2))
+            )
+    with app.app_context():
+        prune = build_registry(app).get("outbox.prune")
+        ctx = JobContext(
+            app=app,
+            session=get_session(),
+            started_at=utcnow(),
+            period=None,
+            stopping=threading.Event(),
+            nudged=threading.Event(),
+        )
+        counts = prune.run(ctx)
+    assert counts.note == "pruned 0 delivered row(s), 0 job run(s), 1 idempotency key(s)"
+    assert _rows(app, IdempotencyKey) == []
