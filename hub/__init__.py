@@ -46,6 +46,14 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["hub.config"] = cfg
+    if cfg.hub.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = cfg.hub.trusted_proxies
+        # Behind a proxy remote_addr is the proxy itself: sign-in limits and logs need the client.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     logs.init_app(app)
     Database(cfg.database_url).init_app(app)

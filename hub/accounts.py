@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from hub.db import utcnow
+from hub.db import UTCDateTime, utcnow
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import ApiToken, LoginThrottle, Role, User
@@ -186,34 +188,67 @@ def revoke_token(session: Session, token_id: int, user: User | None = None) -> N
 # -- sign-in throttle ----------------------------------------------------------------------
 
 
-def locked_until(session: Session, keys: list[str]) -> datetime | None:
-    """Return until when any of the keys is locked out, if it is."""
+def count_attempt(session: Session, limits: dict[str, int], *, lockout: timedelta) -> bool:
+    """Count a sign-in attempt against each key first; tell whether every key is within limits.
+
+    Each key's row is bumped by one atomic upsert that returns the new count, so parallel
+    attempts are each counted once and at most ``limit`` of them per window get their
+    password checked. A key over its limit stays locked for ``lockout``; a key whose window
+    or lockout has passed starts counting afresh.
+    """
     now = utcnow()
-    rows = session.scalars(sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-    until = [row.locked_until for row in rows if row.locked_until and row.locked_until > now]
-    return max(until) if until else None
+    allowed = True
+    for key, limit in limits.items():
+        failures = _bump(session, key, limit, now, lockout)
+        allowed = allowed and failures <= limit
+    return allowed
 
 
-def record_failure(
-    session: Session, keys: list[str], *, max_failures: int, lockout: timedelta
-) -> None:
-    """Count a failed sign-in against each key; lock a key out after too many in the window."""
-    now = utcnow()
-    for key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, first_failure_at=now)
-            session.add(row)
-        if now - row.first_failure_at > lockout:
-            row.failures = 0
-            row.first_failure_at = now
-        row.failures += 1
-        if row.failures >= max_failures:
-            row.locked_until = now + lockout
-            row.failures = 0
-            row.first_failure_at = now
-    session.flush()
+def _bump(session: Session, key: str, limit: int, now: datetime, lockout: timedelta) -> int:
+    col = LoginThrottle
+
+    def when(value: datetime) -> sa.ColumnElement[datetime]:
+        return sa.literal(value, UTCDateTime())
+
+    passed = sa.or_(
+        sa.and_(col.locked_until.is_(None), col.first_failure_at <= now - lockout),
+        sa.and_(col.locked_until.is_not(None), col.locked_until <= now),
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(LoginThrottle)
+        .values(key=key, failures=1, first_failure_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "failures": sa.case((passed, 1), else_=col.failures + 1),
+                "first_failure_at": sa.case((passed, when(now)), else_=col.first_failure_at),
+                "locked_until": sa.case(
+                    (passed, sa.null()),
+                    (col.locked_until.is_not(None), col.locked_until),
+                    (col.failures + 1 > limit, when(now + lockout)),
+                    else_=sa.null(),
+                ),
+            },
+        )
+        .returning(col.failures)
+    )
+    failures: int = session.execute(stmt).scalar_one()
+    return failures
 
 
-def clear_failures(session: Session, keys: list[str]) -> None:
-    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+def forget_attempt(session: Session, email_key: str, address_key: str) -> None:
+    """After a successful sign-in, clear the e-mail's count and give the address its try back."""
+    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == email_key))
+    session.execute(
+        sa.update(LoginThrottle)
+        .where(LoginThrottle.key == address_key, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+    )
+
+
+def prune_throttles(session: Session, before: datetime) -> int:
+    """Delete throttle rows whose window and lockout both ended before ``before``."""
+    last = sa.func.coalesce(LoginThrottle.locked_until, LoginThrottle.first_failure_at)
+    result = session.execute(sa.delete(LoginThrottle).where(last < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -98,28 +98,27 @@ def login() -> ResponseReturnValue:
     if request.method == "POST":
         email = (request.form.get("email") or "").strip().lower()[:254]
         password = request.form.get("password") or ""
-        keys = [f"email:{email}", f"ip:{request.remote_addr}"]
+        email_key, address_key = f"email:{email}", f"ip:{request.remote_addr}"
         db = get_session()
-        lockout = timedelta(seconds=cfg.hub.login_lockout_seconds)
-        if accounts.locked_until(db, keys) is not None:
+        limits = {
+            email_key: cfg.hub.login_max_failures,
+            address_key: cfg.hub.login_max_failures * IP_MAX_FAILURES_FACTOR,
+        }
+        # Counted and committed before the password is checked, so parallel guesses cannot
+        # all slip through before the first failure is recorded.
+        with write_transaction(db):
+            allowed = accounts.count_attempt(
+                db, limits, lockout=timedelta(seconds=cfg.hub.login_lockout_seconds)
+            )
+        if not allowed:
             flash(_("Too many failed attempts. Wait a few minutes, then try again."), "error")
             status = 429
         else:
             user = accounts.find_user(db, email) if email else None
             ok = accounts.check_password(user, password) and user is not None and user.active
-            with write_transaction(db):
-                if ok:
-                    accounts.clear_failures(db, keys[:1])
-                else:
-                    accounts.record_failure(
-                        db, keys[:1], max_failures=cfg.hub.login_max_failures, lockout=lockout
-                    )
-                    accounts.record_failure(
-                        db,
-                        keys[1:],
-                        max_failures=cfg.hub.login_max_failures * IP_MAX_FAILURES_FACTOR,
-                        lockout=lockout,
-                    )
+            if ok:
+                with write_transaction(db):
+                    accounts.forget_attempt(db, email_key, address_key)
             if ok and user is not None:
                 _clear_session()
                 login_user(user)
