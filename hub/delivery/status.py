@@ -1,6 +1,8 @@
 """What the delivery engine is doing, for the admin page, ``hub outbox status`` and /readyz.
 
-Every function reads only, ends its read transaction, and returns plain frozen values.
+Every function reads only and returns plain frozen values; it leaves the transaction to its
+caller (a request or a CLI command ends it when its app context closes, and a write transaction
+ends the read snapshot before it begins).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from hub.db import utcnow
-from hub.delivery.connectors import DISPATCH_PREFIX, ConnectorSet, dispatch_job_name
+from hub.delivery.connectors import ConnectorSet, dispatch_job_name
+from hub.delivery.runs_view import RunSummary as RunSummary
+from hub.delivery.runs_view import recent_runs as recent_runs
 from hub.errors import N_
 from hub.models import (
     AuditEntry,
     ConnectorPause,
-    JobOutcome,
-    JobRun,
     OutboxRow,
     OutboxStatus,
 )
@@ -34,22 +36,6 @@ class OutboxTotals:
     in_flight: int
     dead: int
     oldest_pending_seconds: float | None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: int
-    job: str
-    period: str | None
-    worker: str
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: str
-    delivered: int
-    retried: int
-    dead: int
-    note: str | None
-    error: str | None
 
 
 @dataclass(frozen=True)
@@ -114,7 +100,6 @@ def outbox_totals(session: Session, *, now: datetime | None = None) -> OutboxTot
         .where(OutboxRow.status != OutboxStatus.DELIVERED.value)
         .group_by(OutboxRow.status)
     ).all()
-    session.commit()
     counts = {status: count for status, count, _ in rows}
     oldest = min((first for status, _, first in rows if status != "dead" and first), default=None)
     in_flight = counts.get(OutboxStatus.IN_FLIGHT.value, 0)
@@ -124,63 +109,6 @@ def outbox_totals(session: Session, *, now: datetime | None = None) -> OutboxTot
         dead=counts.get(OutboxStatus.DEAD.value, 0),
         oldest_pending_seconds=_seconds_since(oldest, now),
     )
-
-
-def _summary(run: JobRun) -> RunSummary:
-    return RunSummary(
-        id=run.id,
-        job=run.job,
-        period=run.period,
-        worker=run.worker,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        outcome=run.outcome,
-        delivered=run.delivered,
-        retried=run.retried,
-        dead=run.dead,
-        note=run.note,
-        error=run.error,
-    )
-
-
-def recent_runs(session: Session, *, job: str | None = None, limit: int = 20) -> list[RunSummary]:
-    """Return the latest job runs, newest first, of one job or of all."""
-    query = sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
-    if job is not None:
-        query = query.where(JobRun.job == job)
-    runs = [_summary(run) for run in session.scalars(query)]
-    session.commit()
-    return runs
-
-
-def background_runs(session: Session, *, limit: int = 20) -> list[RunSummary]:
-    """Return the latest runs of every job but the dispatch loops, newest first."""
-    runs = [
-        _summary(run)
-        for run in session.scalars(
-            sa.select(JobRun)
-            .where(JobRun.job.not_like(f"{DISPATCH_PREFIX}%"))
-            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-            .limit(limit)
-        )
-    ]
-    session.commit()
-    return runs
-
-
-def abandoned_runs(session: Session, *, limit: int = 20) -> list[RunSummary]:
-    """Return the runs the reaper closed because their process died, newest first."""
-    runs = [
-        _summary(run)
-        for run in session.scalars(
-            sa.select(JobRun)
-            .where(JobRun.outcome == JobOutcome.ABANDONED.value)
-            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-            .limit(limit)
-        )
-    ]
-    session.commit()
-    return runs
 
 
 def is_known_connector(session: Session, connectors: ConnectorSet, name: str) -> bool:
@@ -197,7 +125,6 @@ def is_known_connector(session: Session, connectors: ConnectorSet, name: str) ->
             )
         )
     )
-    session.commit()
     return bool(known)
 
 
@@ -264,12 +191,7 @@ def connector_statuses(
     for name in names:
         mine = counts.get(name, {})
         pause = pauses.get(name)
-        runs = session.scalars(
-            sa.select(JobRun)
-            .where(JobRun.job == dispatch_job_name(name))
-            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-            .limit(runs_per_connector)
-        )
+        runs = recent_runs(session, job=dispatch_job_name(name), limit=runs_per_connector)
         state, reason, reason_params = _state(name, connectors, pause)
         in_flight = mine.get(OutboxStatus.IN_FLIGHT.value, 0)
         result.append(
@@ -288,10 +210,9 @@ def connector_statuses(
                 held_back=held_back.get(name, 0),
                 oldest_pending_seconds=_seconds_since(oldest.get(name), now),
                 delivered_last_hour=delivered.get(name, 0),
-                last_runs=tuple(_summary(run) for run in runs),
+                last_runs=tuple(runs),
             )
         )
-    session.commit()
     return result
 
 
@@ -339,7 +260,6 @@ def dead_letters(
         )
         for row in session.scalars(query)
     ]
-    session.commit()
     return letters
 
 
@@ -350,5 +270,4 @@ def audit_trail(session: Session, *, limit: int = 50) -> Sequence[AuditEntry]:
             sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
         )
     )
-    session.commit()
     return entries

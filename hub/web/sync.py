@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 from hub.db import get_session, write_transaction
 from hub.delivery import control
 from hub.delivery.connectors import connectors_for
+from hub.delivery.runs_view import abandoned_runs, background_runs
 from hub.delivery.status import (
-    abandoned_runs,
     audit_trail,
-    background_runs,
     connector_statuses,
     dead_letters,
     is_known_connector,
@@ -119,11 +118,17 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
 
 
 def _act(
-    change: Callable[[Session, Actor], str], pause_form: dict[str, str] | None = None
+    change: Callable[[Session, Actor], str],
+    pause_form: dict[str, str] | None = None,
+    *,
+    connector: str | None = None,
 ) -> ResponseReturnValue:
     """Apply one admin action in its own transaction, then show the page with how it went."""
     session = get_session()
     try:
+        if connector is not None:
+            # A read, before the write transaction begins (which ends this read snapshot).
+            _known(session, connector)
         with write_transaction(session):
             message = change(session, Actor.of(current()))
     except HubError as exc:
@@ -169,13 +174,12 @@ def replay(row_id: int) -> ResponseReturnValue:
 @admin_required
 def replay_dead(connector: str) -> ResponseReturnValue:
     def change(session: Session, actor: Actor) -> str:
-        _known(session, connector)
         count = control.replay_dead(session, actor, connector=connector)
         if not count:
             return str(_("%(name)s has no dead letters to replay.", name=connector))
         return str(_("%(count)s dead letter(s) go back to %(name)s.", count=count, name=connector))
 
-    return _act(change)
+    return _act(change, connector=connector)
 
 
 @bp.post("/connectors/<connector>/pause")
@@ -184,22 +188,20 @@ def pause(connector: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
 
     def change(session: Session, actor: Actor) -> str:
-        _known(session, connector)
         control.pause(session, actor, connector, reason)
         return str(_("%(name)s is paused: its events wait until you resume it.", name=connector))
 
-    return _act(change, {"connector": connector, "reason": reason})
+    return _act(change, {"connector": connector, "reason": reason}, connector=connector)
 
 
 @bp.post("/connectors/<connector>/resume")
 @admin_required
 def resume(connector: str) -> ResponseReturnValue:
     def change(session: Session, actor: Actor) -> str:
-        _known(session, connector)
         control.resume(session, actor, connector)
         return str(_("%(name)s is resumed: what waited is delivered first.", name=connector))
 
-    return _act(change)
+    return _act(change, connector=connector)
 
 
 def init_app(app: Flask) -> None:

@@ -198,3 +198,27 @@ def test_jobs_list_shows_every_job_and_jobs_run_runs_one(plugged: Flask) -> None
     with plugged.app_context():
         session = get_session()
         assert session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 1
+
+
+def test_status_readers_leave_the_callers_transaction_alone(plugged: Flask) -> None:
+    from hub.delivery.runs_view import abandoned_runs, background_runs, recent_runs
+    from hub.delivery.status import audit_trail, is_known_connector
+    from hub.models import ConnectorPause
+
+    with plugged.app_context():
+        session = get_session()
+        connectors = connectors_for(plugged)
+        with pytest.raises(RuntimeError, match="changed my mind"), write_transaction(session):
+            session.add(ConnectorPause(connector="recording", paused_by="test"))
+            session.flush()
+            outbox_totals(session)
+            connector_statuses(session, connectors)
+            dead_letters(session)
+            audit_trail(session)
+            recent_runs(session)
+            background_runs(session)
+            abandoned_runs(session)
+            assert is_known_connector(session, connectors, "recording")
+            # A reader that committed would have made the pause permanent by now.
+            raise RuntimeError("changed my mind")
+        assert session.scalars(sa.select(ConnectorPause)).all() == []
