@@ -94,6 +94,12 @@ def set_password(session: Session, user: User, password_hash: str) -> None:
     session.flush()
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every signed-in session of the user, copies of the session cookie included."""
+    user.session_epoch += 1
+    session.flush()
+
+
 def set_active(session: Session, user: User, active: bool, *, by: User | None = None) -> None:
     """Deactivate a user (ending their sessions and tokens) or bring them back."""
     if by is not None and by.id == user.id and not active:

@@ -130,6 +130,14 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # The signed cookie stays valid until it expires unless its epoch moves on; this
+        # also signs the person out on their other devices.
+        db = get_session()
+        with write_transaction(db):
+            person = db.get(User, current().id, populate_existing=True)
+            if person is not None:
+                accounts.end_sessions(db, person)
     logout_user()
     _clear_session()
     flash(_("You are signed out."), "info")

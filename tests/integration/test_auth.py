@@ -161,6 +161,23 @@ def test_sign_out_needs_a_post_with_a_csrf_token(client: FlaskClient, users: Use
     assert client.get("/missions").status_code == 302
 
 
+def test_a_copied_session_cookie_stops_working_after_sign_out(
+    app: Flask, client: FlaskClient, users: Users
+) -> None:
+    login(client, users.provider)
+    page = client.get("/missions").get_data(as_text=True)
+    cookie = client.get_cookie("hub_session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("hub_session", cookie.value, domain=cookie.domain)
+    assert copy.get("/missions").status_code == 200
+
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+
+    assert copy.get("/missions").status_code == 302
+    assert client.get("/missions").status_code == 302
+
+
 # -- redirects -----------------------------------------------------------------------------
 
 
