@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from hub.db import UTCDateTime, utcnow
+from hub.db import UTCDateTime, utcnow, write_transaction
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import ApiToken, LoginThrottle, Role, User
@@ -25,6 +25,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "hub_"  # noqa: S105 - a public marker, not a secret
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
 def hash_password(password: str) -> str:
@@ -174,13 +175,29 @@ def create_token(session: Session, user: User, label: str = "") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """Return the active user a live token belongs to, or None."""
+    """Return the active user a live token belongs to, or None; note when it was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    return row.user
+    user = row.user
+    now = utcnow()
+    # Written at most once a minute per token, so API reads seldom take SQLite's write lock.
+    if row.last_used_at is None or row.last_used_at <= now - TOKEN_USE_PRECISION:
+        with write_transaction(session):
+            session.execute(
+                sa.update(ApiToken)
+                .where(
+                    ApiToken.id == row.id,
+                    sa.or_(
+                        ApiToken.last_used_at.is_(None),
+                        ApiToken.last_used_at <= now - TOKEN_USE_PRECISION,
+                    ),
+                )
+                .values(last_used_at=now)
+            )
+    return user
 
 
 def revoke_token(session: Session, token_id: int, user: User | None = None) -> None:
