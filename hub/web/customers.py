@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -27,6 +27,14 @@ from hub.web.i18n import translate_error
 
 bp = Blueprint("customers", __name__)
 handle_hub_errors(bp)
+
+
+@bp.url_value_preprocessor
+def _check_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # An id beyond any integer column is a 404 before it reaches the database.
+    if values and "customer_id" in values and not 0 < values["customer_id"] <= validation.MAX_ID:
+        abort(404)
+
 
 FIELDS = ("name", "email", "phone", "address", "notes")
 PAGE_SIZE = 25
