@@ -56,7 +56,7 @@ def create_app(
         )
 
     logs.init_app(app)
-    Database(cfg.database_url).init_app(app)
+    Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
     init_web(app)
     return app
 

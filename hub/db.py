@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -91,10 +92,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """Own the engine and hand out sessions, one per application context."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timezone: str = "UTC") -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The business time zone travels with each session, so the ledger needs no Flask.
+        self.sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={"timezone": timezone}
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,6 +115,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def business_zone(session: Session) -> ZoneInfo:
+    """Return the time zone the business runs in ([hub] timezone), UTC if none was set."""
+    return ZoneInfo(str(session.info.get("timezone", "UTC")))
 
 
 def get_db(app: Flask | None = None) -> Database:

@@ -12,14 +12,13 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub import accounts
-from hub.db import utcnow, write_transaction
+from hub.db import business_zone, utcnow, write_transaction
 from hub.ledger.catalogue import list_services
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
@@ -34,7 +33,6 @@ from hub.ledger.orders import (
 )
 from hub.models import Customer, Role, Service, User
 
-PARIS = ZoneInfo("Europe/Paris")
 DOMAIN = "conciergerie.example"  # a reserved top-level domain: no mail ever leaves
 
 #: role, e-mail, name. The admin's address marks the demo as present.
@@ -166,7 +164,7 @@ def seed_demo(
             customers=customers,
             services=list_services(session),
         )
-        plans = _schedule(rng, now or utcnow())
+        plans = _schedule(rng, now or utcnow(), business_zone(session))
         for done, (when, fulfilment, billing) in enumerate(plans, start=1):
             _play(session, rng, cast, when, fulfilment, billing)
             if done % 25 == 0 or done == len(plans):
@@ -213,15 +211,15 @@ def _customer(session: Session, rng: random.Random, name: str, address: str) -> 
     return create_customer(session, data)
 
 
-def _schedule(rng: random.Random, now: datetime) -> list[tuple[datetime, str, str]]:
+def _schedule(rng: random.Random, now: datetime, zone: tzinfo) -> list[tuple[datetime, str, str]]:
     """Give every planned order a time: up to three weeks back, or up to two weeks ahead."""
-    today = now.astimezone(PARIS).date()
+    today = now.astimezone(zone).date()
     planned: list[tuple[datetime, str, str]] = []
     for count, period, fulfilment, billing in PLANS:
         for _ in range(count):
             offset = -rng.randint(1, 21) if period == "past" else rng.randint(0, 14)
             slot = time(rng.randint(8, 18), rng.choice((0, 30)))
-            when = datetime.combine(today + timedelta(days=offset), slot, tzinfo=PARIS)
+            when = datetime.combine(today + timedelta(days=offset), slot, tzinfo=zone)
             if period == "future" and when <= now:
                 when += timedelta(days=1)
             planned.append((when, fulfilment, billing))
@@ -252,7 +250,9 @@ def _play(
     """Take one order from creation to its planned fulfilment and billing states."""
     concierge = Actor.of(rng.choice(cast.concierges))
     provider = rng.choice(cast.providers)
-    customer = rng.choices(cast.customers, weights=range(len(cast.customers), 0, -1))[0]
+    # Only customers with an e-mail can be billed (hub.ledger.billing.check_billable).
+    people = [c for c in cast.customers if c.email or billing == "unbilled"]
+    customer = rng.choices(people, weights=range(len(people), 0, -1))[0]
     timed = fulfilment != "new"
     assigned = fulfilment not in ("new", "new_with_time", "cancelled_from_new")
     # A quarter of the missions get their provider in a second step, as on the board.

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import utcnow
+from hub.db import business_zone, utcnow
 from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
+from hub.ledger.billing import check_billable, starts_billing
 
 # Re-exported: callers build OrderInput next to the create/update functions that take it.
 from hub.ledger.order_input import LineInput as LineInput
 from hub.ledger.order_input import OrderInput as OrderInput
+from hub.ledger.order_lines import build_lines
 from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import order_snapshot
 from hub.models import (
@@ -23,13 +25,10 @@ from hub.models import (
     Customer,
     Order,
     OrderEvent,
-    OrderLine,
     OrderStatus,
     Role,
-    Service,
     User,
 )
-from hub.money import line_amounts
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,9 @@ class Actor:
 # -- reading -------------------------------------------------------------------------------
 
 
-def get_order(session: Session, ref: str, *, for_update: bool = False) -> Order:
+def get_order(session: Session, ref: str) -> Order:
     """Load an order by reference, with its lines, or raise NotFound."""
     stmt = sa.select(Order).where(Order.ref == ref).options(selectinload(Order.lines))
-    if for_update:
-        stmt = stmt.with_for_update(of=Order)
     order = session.scalars(stmt).first()
     if order is None:
         raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
@@ -106,41 +103,6 @@ def _provider(session: Session, provider_id: int | None) -> User | None:
     return user
 
 
-def _build_lines(session: Session, lines: tuple[LineInput, ...]) -> list[OrderLine]:
-    codes = {line.service_code for line in lines}
-    services = {
-        s.code: s for s in session.scalars(sa.select(Service).where(Service.code.in_(codes)))
-    }
-    built = []
-    for position, line in enumerate(lines):
-        service = services.get(line.service_code)
-        if service is None or not service.active:
-            raise InvalidInput(
-                N_("No service %(code)s in the catalogue."),
-                field=f"lines.{position}.service_code",
-                code=line.service_code[:40],
-            )
-        price = service.unit_price_cents if line.unit_price_cents is None else line.unit_price_cents
-        amounts = line_amounts(price, line.quantity_milli, service.vat_bp)
-        built.append(
-            OrderLine(
-                position=position,
-                service_code=service.code,
-                label=service.label,
-                unit=service.unit,
-                quantity_milli=line.quantity_milli,
-                unit_price_cents=price,
-                vat_bp=service.vat_bp,
-                amount_cents=amounts.amount_cents,
-                vat_cents=amounts.vat_cents,
-            )
-        )
-    total = sum(line.amount_cents for line in built)
-    if total > 100_000_000:
-        raise InvalidInput(N_("An order cannot exceed 1 000 000,00 €."), field="lines")
-    return built
-
-
 def _record(
     session: Session,
     order: Order,
@@ -174,6 +136,11 @@ def _record(
         enqueue(session, topic, "order", order.ref, {"order": order_snapshot(order)})
 
 
+def order_reference(order_id: int, created_at: datetime, zone: tzinfo) -> str:
+    """Name an order by the business's calendar year of its creation and its number."""
+    return f"C-{created_at.astimezone(zone).year}-{order_id:06d}"
+
+
 def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
     """Record a new order with its lines, history and outbox rows; the caller commits."""
     _require_staff(actor)
@@ -181,7 +148,7 @@ def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
     if customer is None:
         raise InvalidInput(N_("No customer %(id)s."), field="customer_id", id=data.customer_id)
     provider = _provider(session, data.provider_id)
-    lines = _build_lines(session, data.lines)
+    lines = build_lines(session, data.lines)
     order = Order(
         customer=customer,
         provider=provider,
@@ -196,7 +163,7 @@ def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
     )
     session.add(order)
     session.flush()
-    order.ref = f"C-{order.created_at.year}-{order.id:06d}"
+    order.ref = order_reference(order.id, order.created_at, business_zone(session))
     _record(session, order, actor, "created", "order.created", status_changed=True)
     if provider is not None and data.scheduled_at is not None:
         schedule_order(session, actor, order.ref, data.scheduled_at, provider.id)
@@ -214,7 +181,11 @@ def update_order(
         raise InvalidInput(N_("Only open, unbilled orders can be edited."))
     if data.customer_id != order.customer_id:
         raise InvalidInput(N_("The customer of an order cannot change."), field="customer_id")
-    provider = _provider(session, data.provider_id)
+    # The current provider stays acceptable even if deactivated since it was chosen.
+    if data.provider_id is not None and data.provider_id == order.provider_id:
+        provider = order.provider
+    else:
+        provider = _provider(session, data.provider_id)
     # A scheduled mission keeps a time and a provider; to drop them, cancel and re-order.
     if order.status == OrderStatus.SCHEDULED:
         if data.scheduled_at is None:
@@ -222,7 +193,7 @@ def update_order(
         if provider is None:
             raise InvalidInput(N_("A scheduled order needs a provider."), field="provider_id")
     before = order_snapshot(order)
-    order.lines = _build_lines(session, data.lines)
+    order.lines = build_lines(session, data.lines, list(order.lines))
     order.total_cents = sum(line.amount_cents for line in order.lines)
     order.vat_cents = sum(line.vat_cents for line in order.lines)
     order.notes = data.notes
@@ -332,6 +303,8 @@ def apply_billing_news(
     order = get_order(session, ref)
     if order.billing_status == target or not states.billing_allows(order.billing_status, target):
         return False
+    if starts_billing(order.billing_status, target):
+        check_billable(order)
     previous = order.billing_status
     order.billing_status = BillingStatus(target).value
     _record(

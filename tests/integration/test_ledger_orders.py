@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from hub.db import get_session, write_transaction
+from hub.db import business_zone, get_db, get_session, write_transaction
 from hub.errors import InvalidInput, StaleEdit, TransitionError
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
@@ -18,11 +20,13 @@ from hub.ledger.orders import (
     complete_order,
     create_order,
     get_order,
+    order_reference,
     schedule_order,
     update_order,
 )
 from hub.models import Order, OrderEvent, OutboxRow
-from tests.conftest import Users
+from tests import conftest
+from tests.conftest import Users, make_app
 
 WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -182,3 +186,27 @@ def test_a_scheduled_order_cannot_lose_its_time_or_provider(app: Flask, users: U
         order = get_order(session, ref)
         assert order.scheduled_at == WHEN
         assert order.provider_id == users.provider.id
+
+
+def test_the_reference_year_is_the_business_year_not_the_utc_year() -> None:
+    # 2027-01-01T00:30 in Paris is still 31 December in UTC.
+    created = datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert created.astimezone(UTC).year == 2026
+    assert order_reference(42, created.astimezone(UTC), ZoneInfo("Europe/Paris")) == "C-2027-000042"
+    assert order_reference(42, created.astimezone(UTC), UTC) == "C-2026-000042"
+
+
+def test_orders_are_named_in_the_configured_time_zone(
+    database: conftest.TestDatabase, tmp_path: Path, app: Flask, users: Users
+) -> None:
+    tokyo = make_app(database, tmp_path / "tokyo", hub={"timezone": "Asia/Tokyo"})
+    try:
+        with tokyo.app_context():
+            session = get_session()
+            assert business_zone(session) == ZoneInfo("Asia/Tokyo")
+            ref = _order(session, users)
+            order = get_order(session, ref)
+            tokyo_year = order.created_at.astimezone(ZoneInfo("Asia/Tokyo")).year
+            assert ref == f"C-{tokyo_year}-{order.id:06d}"
+    finally:
+        get_db(tokyo).dispose()
