@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from connectors.base import Connector
-from hub import get_config, idempotency
+from hub import accounts, get_config, idempotency
 from hub.db import utcnow, write_transaction
 from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
@@ -95,6 +95,7 @@ def _prune(retention: timedelta) -> JobFunction:
         runs = prune_runs(ctx.session, before=cutoff)
         with write_transaction(ctx.session):
             keys = idempotency.prune(ctx.session, before=utcnow() - idempotency.KEEP_FOR)
+            accounts.prune_throttles(ctx.session, before=cutoff)
         if not rows and not runs and not keys:
             return RunCounts()
         return RunCounts(
