@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -144,20 +146,43 @@ def write_transaction(session: Session) -> Iterator[Session]:
             raise RuntimeError("write_transaction entered with unflushed changes")
         # End the read snapshot so the write starts from the latest committed state.
         session.commit()
-    token = _immediate.set(True)
-    try:
-        session.begin()
-        session.connection()
-    finally:
-        _immediate.reset(token)
-    try:
-        yield session
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise StaleEdit(
-            N_("Someone else changed this record meanwhile. Review it, then save again.")
-        ) from exc
-    except BaseException:
-        session.rollback()
-        raise
+    with _writer_turn(session):
+        token = _immediate.set(True)
+        try:
+            session.begin()
+            session.connection()
+        finally:
+            _immediate.reset(token)
+        try:
+            yield session
+            session.commit()
+        except StaleDataError as exc:
+            session.rollback()
+            raise StaleEdit(
+                N_("Someone else changed this record meanwhile. Review it, then save again.")
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise
+
+
+_write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_write_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _writer_turn(session: Session) -> Iterator[None]:
+    """On SQLite, queue this process's writers in order before they reach the file lock.
+
+    SQLite's busy handler retries with growing sleeps, so under contention a writer can wait
+    seconds while others pass; one lock per engine makes threads of a process take turns.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _write_locks_guard:
+        lock = _write_locks.setdefault(engine, threading.RLock())
+    with lock:
+        yield
