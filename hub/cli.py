@@ -16,10 +16,12 @@ class Context:
 
     def __init__(self) -> None:
         self._app: Flask | None = None
+        self._schema_checked = False
         self.overrides: dict[str, dict[str, Any]] = {}
 
     @property
-    def app(self) -> Flask:
+    def unchecked_app(self) -> Flask:
+        """Return the app without looking at its schema (``hub init`` creates it)."""
         if self._app is None:
             from hub import create_app
 
@@ -28,6 +30,24 @@ class Context:
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from exc
         return self._app
+
+    @property
+    def app(self) -> Flask:
+        """Return the app once its database schema is known to be current."""
+        flask_app = self.unchecked_app
+        if not self._schema_checked:
+            from hub import schema
+            from hub.db import get_db
+
+            db = get_db(flask_app)
+            current, head = schema.current_revision(db), schema.head_revision(db)
+            if current != head:
+                raise click.ClickException(
+                    f"The database schema is at {current or 'nothing yet'}, not {head}: "
+                    "run `hub init` first (it creates or upgrades the schema)."
+                )
+            self._schema_checked = True
+        return flask_app
 
     def close(self) -> None:
         """Release the database connections a command opened."""
@@ -56,7 +76,7 @@ def init_command(ctx: Context, demo: bool) -> None:
     from hub.db import get_db, get_session, write_transaction
     from hub.ledger.catalogue import seed_default_catalogue
 
-    with ctx.app.app_context():
+    with ctx.unchecked_app.app_context():
         db = get_db()
         before = schema.current_revision(db)
         schema.upgrade(db)

@@ -118,6 +118,18 @@ def test_init_on_an_empty_database_builds_the_schema_and_the_catalogue(fresh_hub
     assert fresh_hub.count(Service) == 10
 
 
+@pytest.mark.parametrize(
+    "command", [("outbox", "status"), ("jobs", "list"), ("token", "create", "a@example.com")]
+)
+def test_commands_on_a_database_without_schema_say_to_run_init(
+    fresh_hub: Hub, command: tuple[str, ...]
+) -> None:
+    result = fresh_hub(*command)
+    assert result.exit_code != 0
+    assert "run `hub init` first" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_init_twice_changes_nothing_the_second_time(hub: Hub) -> None:
     _ok(hub("init"))
     output = _ok(hub("init"))
