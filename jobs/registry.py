@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy.engine import Engine
 
 from connectors.base import Connector
 from hub import accounts, get_config, idempotency
-from hub.db import utcnow, write_transaction
+from hub.db import refresh_statistics, utcnow, write_transaction
 from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
 from jobs.dispatcher import DispatchSettings, drain
@@ -96,6 +97,9 @@ def _prune(retention: timedelta) -> JobFunction:
         with write_transaction(ctx.session):
             keys = idempotency.prune(ctx.session, before=utcnow() - idempotency.KEEP_FOR)
             accounts.prune_throttles(ctx.session, before=cutoff)
+        # The outbox's shape changes as it drains and fills; keep SQLite's plans current.
+        bind = ctx.session.get_bind()
+        refresh_statistics(bind if isinstance(bind, Engine) else bind.engine)
         if not rows and not runs and not keys:
             return RunCounts()
         return RunCounts(

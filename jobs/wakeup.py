@@ -60,7 +60,8 @@ class PostgresListener(threading.Thread):
             self.ready.set()
             while not self.stopping.is_set():
                 names: set[str] = set()
-                for note in conn.notifies(timeout=POLL_SECONDS):
+                # stop_after=1: wake on the first notice, not when the timeout ends.
+                for note in conn.notifies(timeout=POLL_SECONDS, stop_after=1):
                     names.update(n for n in note.payload.split(",") if n)
                 if names:
                     self.on_wake(names)

@@ -25,7 +25,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from hub.db import get_db
+from hub.db import get_db, refresh_statistics
 from hub.delivery.connectors import connector_of, connectors_for
 from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job, worker_label
@@ -57,6 +57,7 @@ class Worker:
 
     def start(self) -> None:
         """Schedule every job and start the wake-up thread."""
+        refresh_statistics(get_db(self.app).engine)
         now = datetime.now(UTC)
         for spec in self.registry:
             options = {"next_run_time": now} if spec.start_at_once else {}
