@@ -37,6 +37,20 @@ VERSION: Schema = {
 }
 ETAG = {"description": "The order's version, for If-Match.", "schema": TEXT}
 
+#: Fields an order create and an order PATCH share.
+_ORDER_FIELDS: Schema = {
+    "lines": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 50,
+        "items": ref("schemas", "LineInput"),
+    },
+    "scheduled_at": WHEN,
+    "provider_id": {"oneOf": [ID, {"type": "null"}]},
+    "notes": NULLABLE_TEXT,
+}
+
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
         ["error"],
@@ -89,15 +103,7 @@ SCHEMAS: dict[str, Schema] = {
     "OrderInput": obj(
         ["customer_id", "lines"],
         customer_id=ID,
-        lines={
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 50,
-            "items": ref("schemas", "LineInput"),
-        },
-        scheduled_at=WHEN,
-        provider_id={"oneOf": [ID, {"type": "null"}]},
-        notes=NULLABLE_TEXT,
+        **_ORDER_FIELDS,
     ),
     "OrderPatch": obj(
         ["version"],
@@ -106,15 +112,7 @@ SCHEMAS: dict[str, Schema] = {
             **ID,
             "description": "Accepted only when it is the order's own customer: it cannot change.",
         },
-        lines={
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 50,
-            "items": ref("schemas", "LineInput"),
-        },
-        scheduled_at=WHEN,
-        provider_id={"oneOf": [ID, {"type": "null"}]},
-        notes=NULLABLE_TEXT,
+        **_ORDER_FIELDS,
     ),
     "Schedule": obj(
         [],
