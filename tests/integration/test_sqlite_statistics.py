@@ -15,8 +15,9 @@ def _claim_plan(app: Flask) -> str:
             get_session()
             .execute(
                 sa.text(
-                    "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE connector = 'noop' "
-                    "AND status = 'pending' AND next_attempt_at <= '2100-01-01' ORDER BY id LIMIT 100"
+                    "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE connector = 'noop'"
+                    " AND status = 'pending' AND next_attempt_at <= '2100-01-01'"
+                    " ORDER BY id LIMIT 100"
                 )
             )
             .all()
