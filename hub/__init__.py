@@ -59,9 +59,3 @@ def create_app(
     Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
     init_web(app)
     return app
-
-
-def get_config(app: Flask) -> Config:
-    """Return the configuration the app was built with."""
-    cfg: Config = app.extensions["hub.config"]
-    return cfg

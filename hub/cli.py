@@ -87,7 +87,7 @@ def init_command(ctx: Context, demo: bool) -> None:
             added = seed_default_catalogue(session)
         click.echo(f"Catalogue: {added} service(s) added.")
         if demo:
-            from hub import get_config
+            from hub.config import get_config
             from hub.demo import seed_demo
 
             report = seed_demo(session, progress=click.echo)
@@ -242,7 +242,7 @@ def outbox_replay(ctx: Context, row_id: int | None, dead: bool, connector: str |
     from hub.db import get_session, write_transaction
     from hub.delivery import control
     from hub.errors import HubError
-    from hub.ledger.orders import Actor
+    from hub.ledger.actor import Actor
 
     if (row_id is None) == (not dead):
         raise click.UsageError("Give either --id N or --dead.")

@@ -6,8 +6,11 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: Values that must never reach production as a secret key.
 _PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "secret"})
@@ -239,3 +242,9 @@ def load_config(
                 raise ConfigError(f"Unknown configuration section {name!r}.")
             sections[name] = _apply(sections[name], dict(values), prefix.format(name))
     return Config(**sections)
+
+
+def get_config(app: Flask) -> Config:
+    """Return the configuration the app was built with."""
+    cfg: Config = app.extensions["hub.config"]
+    return cfg

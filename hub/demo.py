@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub import accounts
 from hub.db import business_zone, utcnow, write_transaction
+from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
-    Actor,
     LineInput,
     OrderInput,
     apply_billing_news,

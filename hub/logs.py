@@ -62,7 +62,7 @@ def configure(level: str = "INFO") -> None:
 
 
 def init_app(app: Flask) -> None:
-    from hub import get_config
+    from hub.config import get_config
 
     configure(get_config(app).hub.log_level)
     access = logging.getLogger("hub.access")

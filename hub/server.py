@@ -17,8 +17,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from hub import get_config
-from hub.config import Config
+from hub.config import Config, get_config
 
 log = logging.getLogger("hub.server")
 

@@ -18,7 +18,8 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from connectors.base import Connector
-from hub import accounts, get_config, idempotency
+from hub import accounts, idempotency
+from hub.config import get_config
 from hub.db import refresh_statistics, utcnow, write_transaction
 from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims

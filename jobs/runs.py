@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from hub import get_config
+from hub.config import get_config
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import JobOutcome, JobPeriod, JobRun
 from jobs import guards

@@ -9,7 +9,7 @@ from hub.api.blueprint import bp
 from hub.api.errors import error_response
 from hub.db import get_session
 from hub.errors import N_, Forbidden
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.models import Role, User
 
 #: Endpoints anyone may read without a token.

@@ -13,7 +13,6 @@ from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from hub import get_config
 from hub.api.auth import actor, require_staff
 from hub.api.blueprint import bp
 from hub.api.bodies import order_body, order_response
@@ -31,6 +30,7 @@ from hub.api.params import (
     query_limit,
     query_text,
 )
+from hub.config import get_config
 from hub.db import get_session, write_transaction
 from hub.ledger.orders import (
     OrderInput,

@@ -13,8 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from connectors.base import Connector, Off, PluginContext
-from hub import get_config
-from hub.config import Config, ConfigError
+from hub.config import Config, ConfigError, get_config
 from hub.errors import N_
 from hub.ledger.outbox import SUBSCRIPTIONS
 

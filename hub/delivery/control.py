@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub.db import utcnow
 from hub.errors import N_, Conflict, InvalidInput, NotFound
 from hub.ledger import validation
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.ledger.outbox import wake_dispatchers
 from hub.models import AuditEntry, ConnectorPause, OutboxRow, OutboxStatus
 

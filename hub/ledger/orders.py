@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from hub.db import business_zone, utcnow
 from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
+from hub.ledger.actor import Actor
 from hub.ledger.billing import check_billable, starts_billing
 
 # Re-exported: callers build OrderInput next to the create/update functions that take it.
@@ -29,24 +29,6 @@ from hub.models import (
     Role,
     User,
 )
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change: a signed-in user, or a named system (\"stripe\", \"cli\")."""
-
-    user_id: int | None
-    role: str
-    label: str
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user_id=user.id, role=user.role, label=user.email)
-
-    @classmethod
-    def system(cls, label: str) -> Actor:
-        return cls(user_id=None, role=Role.ADMIN.value, label=label)
-
 
 # -- reading -------------------------------------------------------------------------------
 

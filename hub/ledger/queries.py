@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub.db import utcnow
 from hub.errors import N_, InvalidInput
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.models import BillingStatus, Customer, Order, OrderStatus, Role
 
 MAX_LIMIT = 200

@@ -25,7 +25,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from hub import accounts, get_config
+from hub import accounts
+from hub.config import get_config
 from hub.db import get_session, write_transaction
 from hub.models import Role, User
 from hub.web.i18n import LANGUAGES

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from hub.db import get_session, write_transaction
 from hub.errors import InvalidInput, StaleEdit
 from hub.ledger import validation
+from hub.ledger.actor import Actor
 from hub.ledger.customers import (
     CustomerInput,
     create_customer,
@@ -18,7 +19,6 @@ from hub.ledger.customers import (
     search_customers,
     update_customer,
 )
-from hub.ledger.orders import Actor
 from hub.ledger.queries import list_orders
 from hub.models import Customer
 from hub.web.auth import current, staff_required

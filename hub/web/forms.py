@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from hub import get_config
+from hub.config import get_config
 from hub.errors import N_, HubError, InvalidInput
 from hub.ledger import validation
 from hub.web.i18n import translate_error

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from hub.db import get_session, utcnow, write_transaction
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.ledger import validation
-from hub.ledger.orders import Actor, complete_order, get_visible_order
+from hub.ledger.actor import Actor
+from hub.ledger.orders import complete_order, get_visible_order
 from hub.models import Order, OrderStatus, Role
 from hub.web.auth import current, role_required
 from hub.web.forms import handle_hub_errors

@@ -14,10 +14,10 @@ from hub.accounts import list_providers
 from hub.db import get_session, write_transaction
 from hub.errors import N_, Conflict, HubError, InvalidInput
 from hub.ledger import states, validation
+from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
 from hub.ledger.customers import create_customer
 from hub.ledger.orders import (
-    Actor,
     OrderInput,
     cancel_order,
     complete_order,

@@ -30,7 +30,7 @@ from hub.delivery.status import (
     is_known_connector,
 )
 from hub.errors import N_, HubError, NotFound
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.models import AuditEntry
 from hub.web.auth import admin_required, current
 from hub.web.forms import handle_hub_errors

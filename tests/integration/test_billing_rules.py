@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from hub.db import get_session, write_transaction
 from hub.errors import InvalidInput
+from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
-    Actor,
     OrderInput,
     apply_billing_news,
     create_order,

@@ -14,7 +14,7 @@ from connectors.base import Event, Outcome, SingleEventConnector
 from connectors.recording import RecordingConnector
 from hub.db import get_session, utcnow, write_transaction
 from hub.delivery import control
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.models import OutboxStatus
 from jobs import claims
 from jobs.dispatcher import dispatch_batch, drain

@@ -15,7 +15,7 @@ from connectors.errors import TransientError
 from hub.db import get_session, utcnow, write_transaction
 from hub.delivery import control
 from hub.errors import Conflict
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.models import AuditEntry, ConnectorPause, OutboxRow
 from jobs import claims
 from jobs.dispatcher import dispatch_batch

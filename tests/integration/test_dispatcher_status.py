@@ -16,7 +16,7 @@ from hub.db import get_db, get_session, write_transaction
 from hub.delivery import control
 from hub.delivery.connectors import build_connectors, connectors_for
 from hub.delivery.status import connector_statuses, dead_letters, outbox_totals
-from hub.ledger.orders import Actor
+from hub.ledger.actor import Actor
 from hub.models import AuditEntry, JobRun
 from tests import conftest
 from tests.integration.workers import add_events, outbox, recording_log, statuses

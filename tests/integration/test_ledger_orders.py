@@ -12,9 +12,9 @@ from flask import Flask
 
 from hub.db import business_zone, get_db, get_session, write_transaction
 from hub.errors import InvalidInput, StaleEdit, TransitionError
+from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
-    Actor,
     OrderInput,
     cancel_order,
     complete_order,

@@ -15,8 +15,9 @@ from itsdangerous import URLSafeTimedSerializer
 from hub import accounts
 from hub.db import get_session, write_transaction
 from hub.errors import Conflict
+from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
-from hub.ledger.orders import Actor, OrderInput, create_order, get_order
+from hub.ledger.orders import OrderInput, create_order, get_order
 from hub.models import ApiToken, Service, User
 from tests.conftest import PASSWORD, Users, csrf_from, login, read_in_english
 

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
+from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
-    Actor,
     OrderInput,
     apply_billing_news,
     complete_order,
