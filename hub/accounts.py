@@ -126,7 +126,7 @@ def set_role(session: Session, user: User, role: str, *, by: User | None = None)
         )
     if role != Role.ADMIN:
         _keep_an_admin(session, user)
-    user.role = role
+    user.role = Role(role)
     session.flush()
 
 
@@ -137,9 +137,7 @@ def _keep_an_admin(session: Session, user: User) -> None:
     # Lock the admin rows (PostgreSQL; SQLite's write lock already serializes writers), so
     # two admins demoting each other at once cannot both see the other one still there.
     admins = session.scalars(
-        sa.select(User.id)
-        .where(User.role == Role.ADMIN.value, User.active.is_(True))
-        .with_for_update()
+        sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update()
     ).all()
     if not any(admin_id != user.id for admin_id in admins):
         raise Conflict(
@@ -150,9 +148,7 @@ def _keep_an_admin(session: Session, user: User) -> None:
 
 def list_providers(session: Session) -> list[User]:
     stmt = (
-        sa.select(User)
-        .where(User.role == Role.PROVIDER.value, User.active.is_(True))
-        .order_by(User.name)
+        sa.select(User).where(User.role == Role.PROVIDER, User.active.is_(True)).order_by(User.name)
     )
     return list(session.scalars(stmt))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import enum
 import threading
 import weakref
 from collections.abc import Iterator
@@ -55,6 +56,20 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def enum_type(enum_class: type[enum.StrEnum], *, length: int, check: str | None = None) -> sa.Enum:
+    """Store a StrEnum by value in a VARCHAR, with a CHECK constraint made from its members."""
+    # Non-native: PostgreSQL ENUM types need a migration for every new member; a CHECK does not.
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        create_constraint=check is not None,
+        name=check,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 class Base(DeclarativeBase):

@@ -175,7 +175,7 @@ def settle_delivered(session: Session, row_ids: list[int], token: str, now: date
             OutboxRow.status == IN_FLIGHT,
         )
         .values(
-            status=OutboxStatus.DELIVERED.value,
+            status=OutboxStatus.DELIVERED,
             delivered_at=now,
             lease_token=None,
             lease_expires_at=None,
@@ -199,7 +199,7 @@ def release(session: Session, claim: Claim, row_ids: list[int]) -> int:
                 OutboxRow.status == IN_FLIGHT,
             )
             .values(
-                status=OutboxStatus.PENDING.value,
+                status=OutboxStatus.PENDING,
                 lease_token=None,
                 lease_expires_at=None,
                 attempts=OutboxRow.attempts - 1,
@@ -226,7 +226,7 @@ def reap(
             sa.update(OutboxRow)
             .where(expired, exhausted)
             .values(
-                status=OutboxStatus.DEAD.value,
+                status=OutboxStatus.DEAD,
                 last_error=(
                     "The worker delivering this event stopped before recording the outcome, "
                     "too many times: the event may be crashing the worker. Check the worker "
@@ -240,7 +240,7 @@ def reap(
             sa.update(OutboxRow)
             .where(expired)
             .values(
-                status=OutboxStatus.PENDING.value,
+                status=OutboxStatus.PENDING,
                 next_attempt_at=now,
                 last_error="The lease expired before the outcome was recorded; trying again.",
                 **cleared,

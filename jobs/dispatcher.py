@@ -108,13 +108,13 @@ def _failed_values(
     failure, text = _failure(error)
     values: dict[str, Any] = {"last_error": failure.message[:4000], "last_traceback": text}
     if isinstance(failure, PermanentError):
-        return "dead", values | {"status": OutboxStatus.DEAD.value}
+        return "dead", values | {"status": OutboxStatus.DEAD}
     if policy.gives_up(event.attempt, first_attempt, now):
         message = f"Gave up after {event.attempt} attempt(s): {failure.message}"
-        return "dead", values | {"status": OutboxStatus.DEAD.value, "last_error": message[:4000]}
+        return "dead", values | {"status": OutboxStatus.DEAD, "last_error": message[:4000]}
     retry_after = failure.retry_after if isinstance(failure, TransientError) else None
     when = policy.next_attempt_at(event.attempt, now, retry_after, jitter)
-    return "retried", values | {"status": OutboxStatus.PENDING.value, "next_attempt_at": when}
+    return "retried", values | {"status": OutboxStatus.PENDING, "next_attempt_at": when}
 
 
 def _record(

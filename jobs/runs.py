@@ -59,7 +59,7 @@ def _finish(
     started: datetime,
 ) -> int | None:
     if run is None:
-        if spec.quiet and result.outcome == JobOutcome.OK.value and result.counts.idle:
+        if spec.quiet and result.outcome == JobOutcome.OK and result.counts.idle:
             return None
         # A quiet run is written once, at its end, when it turns out to be worth keeping.
         run = JobRun(job=spec.name, period=result.period, worker=label, started_at=started)
@@ -68,9 +68,9 @@ def _finish(
         run = session.merge(run)
         if run.id is not None:
             stored = session.scalar(sa.select(JobRun.outcome).where(JobRun.id == run.id))
-            late = stored == JobOutcome.ABANDONED.value
+            late = stored == JobOutcome.ABANDONED
         run.finished_at = utcnow()
-        run.outcome = result.outcome
+        run.outcome = JobOutcome(result.outcome)
         run.delivered = result.counts.delivered
         run.retried = result.counts.retried
         run.dead = result.counts.dead
@@ -87,7 +87,7 @@ def _finished_late(session: Session, spec: JobSpec, result: RunResult, label: st
         "run finished after it was taken for abandoned; raise [jobs] run_timeout_minutes",
         extra={"fields": {"job": spec.name, "period": result.period}},
     )
-    if result.period is not None and result.outcome == JobOutcome.OK.value:
+    if result.period is not None and result.outcome == JobOutcome.OK:
         # The period is done: take it back unless another run already has.
         guards.take(session, spec.name, result.period, label)
 
@@ -101,7 +101,7 @@ def _beat(app: Flask, run_id: int, every: float, done: threading.Event) -> None:
                 with write_transaction(session):
                     session.execute(
                         sa.update(JobRun)
-                        .where(JobRun.id == run_id, JobRun.outcome == JobOutcome.RUNNING.value)
+                        .where(JobRun.id == run_id, JobRun.outcome == JobOutcome.RUNNING)
                         .values(heartbeat_at=utcnow())
                     )
             except SQLAlchemyError:
@@ -181,9 +181,9 @@ def run_job(
             if period is not None:
                 guards.give_back(session, spec.name, period, label)
             text = "".join(traceback.format_exception(exc))
-            result = RunResult(spec.name, JobOutcome.FAILED.value, period, RunCounts(), text)
+            result = RunResult(spec.name, JobOutcome.FAILED, period, RunCounts(), text)
         else:
-            result = RunResult(spec.name, JobOutcome.OK.value, period, counts)
+            result = RunResult(spec.name, JobOutcome.OK, period, counts)
         finally:
             if beating is not None:
                 beating.stop()
@@ -196,7 +196,7 @@ def prune_runs(session: Session, *, before: datetime) -> int:
     with write_transaction(session):
         result = session.execute(
             sa.delete(JobRun).where(
-                JobRun.started_at < before, JobRun.outcome != JobOutcome.RUNNING.value
+                JobRun.started_at < before, JobRun.outcome != JobOutcome.RUNNING
             ),
             execution_options={"synchronize_session": False},
         )
@@ -225,7 +225,7 @@ def reap_abandoned(session: Session, *, now: datetime, timeout: timedelta) -> li
             session.scalars(
                 sa.select(JobRun)
                 .where(
-                    JobRun.outcome == JobOutcome.RUNNING.value,
+                    JobRun.outcome == JobOutcome.RUNNING,
                     # Runs written before heartbeats existed have only their start.
                     sa.func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < now - timeout,
                 )
@@ -235,7 +235,7 @@ def reap_abandoned(session: Session, *, now: datetime, timeout: timedelta) -> li
             )
         )
         for run in stale:
-            run.outcome = JobOutcome.ABANDONED.value
+            run.outcome = JobOutcome.ABANDONED
             run.finished_at = now
             run.error = abandoned_message(run, timeout)
             if run.period is not None:

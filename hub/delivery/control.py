@@ -49,9 +49,9 @@ def _requeue(session: Session, where: sa.ColumnElement[bool]) -> list[tuple[int,
     """Hand the matching dead letters back with fresh attempts; return their ids and connectors."""
     rows = session.execute(
         sa.update(OutboxRow)
-        .where(where, OutboxRow.status == OutboxStatus.DEAD.value)
+        .where(where, OutboxRow.status == OutboxStatus.DEAD)
         .values(
-            status=OutboxStatus.PENDING.value,
+            status=OutboxStatus.PENDING,
             attempts=0,
             first_attempt_at=None,
             next_attempt_at=utcnow(),
@@ -69,7 +69,7 @@ def replay(session: Session, actor: Actor, row_id: int) -> OutboxRow:
     row = session.get(OutboxRow, row_id)
     if row is None:
         raise NotFound(N_("No outbox event %(id)s."), id=row_id)
-    if row.status != OutboxStatus.DEAD.value:
+    if row.status != OutboxStatus.DEAD:
         raise Conflict(
             N_("Event %(id)s is %(status)s, not a dead letter: there is nothing to replay."),
             id=row_id,

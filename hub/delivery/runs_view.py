@@ -70,4 +70,4 @@ def background_runs(session: Session, *, limit: int = 20) -> list[RunSummary]:
 
 def abandoned_runs(session: Session, *, limit: int = 20) -> list[RunSummary]:
     """Return the runs the reaper closed because their process died, newest first."""
-    return latest_runs(session, JobRun.outcome == JobOutcome.ABANDONED.value, limit=limit)
+    return latest_runs(session, JobRun.outcome == JobOutcome.ABANDONED, limit=limit)

@@ -97,16 +97,16 @@ def outbox_totals(session: Session, *, now: datetime | None = None) -> OutboxTot
     now = now or utcnow()
     rows = session.execute(
         sa.select(OutboxRow.status, sa.func.count(), sa.func.min(OutboxRow.created_at))
-        .where(OutboxRow.status != OutboxStatus.DELIVERED.value)
+        .where(OutboxRow.status != OutboxStatus.DELIVERED)
         .group_by(OutboxRow.status)
     ).all()
     counts = {status: count for status, count, _ in rows}
     oldest = min((first for status, _, first in rows if status != "dead" and first), default=None)
-    in_flight = counts.get(OutboxStatus.IN_FLIGHT.value, 0)
+    in_flight = counts.get(OutboxStatus.IN_FLIGHT, 0)
     return OutboxTotals(
-        backlog=counts.get(OutboxStatus.PENDING.value, 0) + in_flight,
+        backlog=counts.get(OutboxStatus.PENDING, 0) + in_flight,
         in_flight=in_flight,
-        dead=counts.get(OutboxStatus.DEAD.value, 0),
+        dead=counts.get(OutboxStatus.DEAD, 0),
         oldest_pending_seconds=_seconds_since(oldest, now),
     )
 
@@ -144,14 +144,14 @@ def connector_statuses(
     row = OutboxRow
     by_status = session.execute(
         sa.select(row.connector, row.status, sa.func.count(), sa.func.min(row.created_at))
-        .where(row.status != OutboxStatus.DELIVERED.value)
+        .where(row.status != OutboxStatus.DELIVERED)
         .group_by(row.connector, row.status)
     ).all()
     delivered = _per_connector(
         session,
         sa.select(row.connector, sa.func.count())
         .where(
-            row.status == OutboxStatus.DELIVERED.value,
+            row.status == OutboxStatus.DELIVERED,
             row.delivered_at >= now - timedelta(hours=1),
         )
         .group_by(row.connector),
@@ -159,7 +159,7 @@ def connector_statuses(
     retrying = _per_connector(
         session,
         sa.select(row.connector, sa.func.count())
-        .where(row.status == OutboxStatus.PENDING.value, row.attempts > 0)
+        .where(row.status == OutboxStatus.PENDING, row.attempts > 0)
         .group_by(row.connector),
     )
     dead_row = aliased(OutboxRow, name="dead_row")
@@ -167,13 +167,13 @@ def connector_statuses(
         session,
         sa.select(row.connector, sa.func.count())
         .where(
-            row.status == OutboxStatus.PENDING.value,
+            row.status == OutboxStatus.PENDING,
             sa.select(dead_row.id)
             .where(
                 dead_row.connector == row.connector,
                 dead_row.aggregate_ref == row.aggregate_ref,
                 dead_row.id < row.id,
-                dead_row.status == OutboxStatus.DEAD.value,
+                dead_row.status == OutboxStatus.DEAD,
             )
             .exists(),
         )
@@ -184,7 +184,7 @@ def connector_statuses(
     oldest: dict[str, datetime] = {}
     for name, status, count, first in by_status:
         counts.setdefault(name, {})[status] = count
-        if status != OutboxStatus.DEAD.value and first is not None:
+        if status != OutboxStatus.DEAD and first is not None:
             oldest[name] = min(first, oldest.get(name, first))
     names = sorted({*connectors.names(), *counts, *pauses})
     result = []
@@ -193,7 +193,7 @@ def connector_statuses(
         pause = pauses.get(name)
         runs = recent_runs(session, job=dispatch_job_name(name), limit=runs_per_connector)
         state, reason, reason_params = _state(name, connectors, pause)
-        in_flight = mine.get(OutboxStatus.IN_FLIGHT.value, 0)
+        in_flight = mine.get(OutboxStatus.IN_FLIGHT, 0)
         result.append(
             ConnectorStatus(
                 name=name,
@@ -203,10 +203,10 @@ def connector_statuses(
                 paused_by=pause.paused_by if pause else None,
                 paused_at=pause.paused_at if pause else None,
                 pause_reason=pause.reason if pause else None,
-                backlog=mine.get(OutboxStatus.PENDING.value, 0) + in_flight,
+                backlog=mine.get(OutboxStatus.PENDING, 0) + in_flight,
                 in_flight=in_flight,
                 retrying=retrying.get(name, 0),
-                dead=mine.get(OutboxStatus.DEAD.value, 0),
+                dead=mine.get(OutboxStatus.DEAD, 0),
                 held_back=held_back.get(name, 0),
                 oldest_pending_seconds=_seconds_since(oldest.get(name), now),
                 delivered_last_hour=delivered.get(name, 0),
@@ -239,7 +239,7 @@ def dead_letters(
     """Return dead letters, oldest first, with their error, traceback and payload."""
     query = (
         sa.select(OutboxRow)
-        .where(OutboxRow.status == OutboxStatus.DEAD.value)
+        .where(OutboxRow.status == OutboxStatus.DEAD)
         .order_by(OutboxRow.id)
         .limit(limit)
     )

@@ -21,4 +21,4 @@ class Actor:
 
     @classmethod
     def system(cls, label: str) -> Actor:
-        return cls(user_id=None, role=Role.ADMIN.value, label=label)
+        return cls(user_id=None, role=Role.ADMIN, label=label)

@@ -6,7 +6,7 @@ from hub.errors import N_, InvalidInput
 from hub.models import BillingStatus, Order
 
 #: Billing moves that hand the order to the billing system, which e-mails the invoice.
-_BILLING_STARTS = frozenset({BillingStatus.PENDING.value, BillingStatus.INVOICED.value})
+_BILLING_STARTS = frozenset({BillingStatus.PENDING, BillingStatus.INVOICED})
 
 
 def check_billable(order: Order) -> None:
@@ -24,4 +24,4 @@ def check_billable(order: Order) -> None:
 
 def starts_billing(current: str, target: str) -> bool:
     """Tell whether a billing move takes an unbilled order into billing."""
-    return current == BillingStatus.UNBILLED.value and target in _BILLING_STARTS
+    return current == BillingStatus.UNBILLED and target in _BILLING_STARTS

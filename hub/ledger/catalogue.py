@@ -36,7 +36,7 @@ DEFAULT_CATALOGUE: tuple[tuple[str, str, str, int, int], ...] = (
 class ServiceInput:
     code: str
     label: str
-    unit: str
+    unit: ServiceUnit
     unit_price_cents: int
     vat_bp: int
 
@@ -65,7 +65,9 @@ class ServiceInput:
             vat_bp = -1
         if vat_bp not in VAT_RATES_BP:
             raise InvalidInput(N_("Choose a VAT rate."), field="vat_bp")
-        return cls(code=code, label=label, unit=unit, unit_price_cents=price, vat_bp=vat_bp)
+        return cls(
+            code=code, label=label, unit=ServiceUnit(unit), unit_price_cents=price, vat_bp=vat_bp
+        )
 
 
 def list_services(session: Session, *, include_retired: bool = False) -> list[Service]:

@@ -137,8 +137,8 @@ def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
         created_by_id=actor.user_id,
         scheduled_at=data.scheduled_at,
         notes=data.notes,
-        status=OrderStatus.NEW.value,
-        billing_status=BillingStatus.UNBILLED.value,
+        status=OrderStatus.NEW,
+        billing_status=BillingStatus.UNBILLED,
         lines=lines,
         total_cents=sum(line.amount_cents for line in lines),
         vat_cents=sum(line.vat_cents for line in lines),
@@ -224,7 +224,7 @@ def schedule_order(
     }
     order.scheduled_at = when
     order.provider = provider
-    order.status = OrderStatus.SCHEDULED.value
+    order.status = OrderStatus.SCHEDULED
     _record(
         session, order, actor, "scheduled", "order.scheduled", from_status=previous, changes=changes
     )
@@ -244,7 +244,7 @@ def complete_order(
     _check_version(order, expected_version)
     states.check_fulfilment(order.status, OrderStatus.DONE)
     previous = order.status
-    order.status = OrderStatus.DONE.value
+    order.status = OrderStatus.DONE
     order.completed_at = utcnow()
     _record(session, order, actor, "done", "order.done", from_status=previous)
     return order
@@ -264,7 +264,7 @@ def cancel_order(
     _check_version(order, expected_version)
     states.check_fulfilment(order.status, OrderStatus.CANCELLED)
     previous = order.status
-    order.status = OrderStatus.CANCELLED.value
+    order.status = OrderStatus.CANCELLED
     note = validation.text(reason, "reason", max_length=500)
     _record(
         session,
@@ -288,7 +288,7 @@ def apply_billing_news(
     if starts_billing(order.billing_status, target):
         check_billable(order)
     previous = order.billing_status
-    order.billing_status = BillingStatus(target).value
+    order.billing_status = BillingStatus(target)
     _record(
         session,
         order,

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class ServiceUnit(enum.StrEnum):
@@ -23,7 +23,7 @@ class Service(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     label: Mapped[str] = mapped_column(sa.String(200))
-    unit: Mapped[str] = mapped_column(sa.String(10))
+    unit: Mapped[ServiceUnit] = mapped_column(enum_type(ServiceUnit, length=10, check="unit_known"))
     unit_price_cents: Mapped[int] = mapped_column(sa.Integer)
     vat_bp: Mapped[int] = mapped_column(sa.Integer)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
@@ -33,5 +33,4 @@ class Service(Base):
     __table_args__ = (
         sa.CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
         sa.CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_in_range"),
-        sa.CheckConstraint("unit IN ('unit', 'hour', 'flat')", name="unit_known"),
     )

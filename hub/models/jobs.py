@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class JobOutcome(enum.StrEnum):
@@ -33,7 +33,9 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Refreshed while the run works; the run reaper takes a run for dead on its age.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(sa.String(20), default=JobOutcome.RUNNING.value)
+    outcome: Mapped[JobOutcome] = mapped_column(
+        enum_type(JobOutcome, length=20, check="outcome_known"), default=JobOutcome.RUNNING
+    )
     delivered: Mapped[int] = mapped_column(sa.Integer, default=0)
     retried: Mapped[int] = mapped_column(sa.Integer, default=0)
     dead: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -43,9 +45,6 @@ class JobRun(Base):
     __table_args__ = (
         sa.Index("ix_job_runs_job_started", "job", "started_at"),
         sa.Index("ix_job_runs_started", "started_at"),
-        sa.CheckConstraint(
-            "outcome IN ('running', 'ok', 'failed', 'abandoned')", name="outcome_known"
-        ),
     )
 
 

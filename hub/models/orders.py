@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, enum_type, utcnow
+from hub.models.catalogue import ServiceUnit
 from hub.models.customers import Customer
 from hub.models.users import User
 
@@ -41,8 +42,13 @@ class Order(Base):
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(sa.String(20), default=OrderStatus.NEW.value)
-    billing_status: Mapped[str] = mapped_column(sa.String(20), default=BillingStatus.UNBILLED.value)
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_type(OrderStatus, length=20, check="status_known"), default=OrderStatus.NEW
+    )
+    billing_status: Mapped[BillingStatus] = mapped_column(
+        enum_type(BillingStatus, length=20, check="billing_status_known"),
+        default=BillingStatus.UNBILLED,
+    )
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -72,14 +78,6 @@ class Order(Base):
         sa.Index("ix_orders_provider_id_id", "provider_id", "id"),
         sa.Index("ix_orders_scheduled_at", "scheduled_at"),
         sa.Index("ix_orders_customer_id", "customer_id", "id"),
-        sa.CheckConstraint(
-            "status IN ('new', 'scheduled', 'done', 'cancelled')", name="status_known"
-        ),
-        sa.CheckConstraint(
-            "billing_status IN ('unbilled', 'pending', 'invoiced', 'paid', 'payment_failed',"
-            " 'void', 'credited', 'uncollectible')",
-            name="billing_status_known",
-        ),
         sa.CheckConstraint("total_cents >= 0 AND vat_cents >= 0", name="totals_not_negative"),
     )
 
@@ -96,7 +94,7 @@ class OrderLine(Base):
     position: Mapped[int] = mapped_column(sa.Integer)
     service_code: Mapped[str] = mapped_column(sa.String(40))
     label: Mapped[str] = mapped_column(sa.String(200))
-    unit: Mapped[str] = mapped_column(sa.String(10))
+    unit: Mapped[ServiceUnit] = mapped_column(enum_type(ServiceUnit, length=10))
     quantity_milli: Mapped[int] = mapped_column(sa.Integer)
     unit_price_cents: Mapped[int] = mapped_column(sa.Integer)
     vat_bp: Mapped[int] = mapped_column(sa.Integer)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -29,7 +29,9 @@ class OutboxRow(Base):
     aggregate_type: Mapped[str] = mapped_column(sa.String(20))
     aggregate_ref: Mapped[str] = mapped_column(sa.String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
-    status: Mapped[str] = mapped_column(sa.String(20), default=OutboxStatus.PENDING.value)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_type(OutboxStatus, length=20, check="status_known"), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
@@ -62,8 +64,5 @@ class OutboxRow(Base):
             "id",
             sqlite_where=sa.text("status <> 'delivered'"),
             postgresql_where=sa.text("status <> 'delivered'"),
-        ),
-        sa.CheckConstraint(
-            "status IN ('pending', 'in_flight', 'delivered', 'dead')", name="status_known"
         ),
     )

@@ -30,16 +30,16 @@ admin_services.register(bp)
 _USER_STAND_INS = {
     "email": "someone@example.com",
     "name": "",
-    "role": Role.CONCIERGE.value,
+    "role": Role.CONCIERGE,
     "password": "x" * accounts.MIN_PASSWORD_LENGTH,
 }
 
 
 def role_choices() -> list[tuple[str, str]]:
     return [
-        (Role.ADMIN.value, _("Admin")),
-        (Role.CONCIERGE.value, _("Concierge")),
-        (Role.PROVIDER.value, _("Provider")),
+        (Role.ADMIN, _("Admin")),
+        (Role.CONCIERGE, _("Concierge")),
+        (Role.PROVIDER, _("Provider")),
     ]
 
 
@@ -75,7 +75,7 @@ def _users_page(
         "admin/users.html",
         people=people,
         roles=role_choices(),
-        form=form or {"role": Role.CONCIERGE.value},
+        form=form or {"role": Role.CONCIERGE},
         errors=errors or {},
     ), status
 

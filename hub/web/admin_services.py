@@ -24,9 +24,9 @@ _STAND_INS = {"code": "XX", "label": "x", "unit": "unit", "unit_price": "0", "va
 
 def unit_choices() -> list[tuple[str, str]]:
     return [
-        (ServiceUnit.UNIT.value, _("per unit")),
-        (ServiceUnit.HOUR.value, _("per hour")),
-        (ServiceUnit.FLAT.value, _("flat rate")),
+        (ServiceUnit.UNIT, _("per unit")),
+        (ServiceUnit.HOUR, _("per hour")),
+        (ServiceUnit.FLAT, _("flat rate")),
     ]
 
 
@@ -57,7 +57,7 @@ def _list_page(
     return render_template(
         "admin/services.html",
         services=catalogue.list_services(get_session(), include_retired=True),
-        form=form or {"unit": ServiceUnit.UNIT.value, "vat_bp": "2000"},
+        form=form or {"unit": ServiceUnit.UNIT, "vat_bp": "2000"},
         errors=errors or {},
         units=unit_choices(),
         vat_rates=vat_choices(),

@@ -22,7 +22,7 @@ handle_hub_errors(bp)
 COUNT_CAP = 999
 LIST_SIZE = 10
 MAX_MISSIONS = 300
-BILLING_PROBLEMS = (BillingStatus.PAYMENT_FAILED.value, BillingStatus.UNCOLLECTIBLE.value)
+BILLING_PROBLEMS = (BillingStatus.PAYMENT_FAILED, BillingStatus.UNCOLLECTIBLE)
 
 
 def _capped_count(session: Session, condition: sa.ColumnElement[bool]) -> int:
@@ -77,19 +77,19 @@ def index() -> ResponseReturnValue:
             .where(
                 Order.scheduled_at >= start,
                 Order.scheduled_at < end,
-                Order.status != OrderStatus.CANCELLED.value,
+                Order.status != OrderStatus.CANCELLED,
             )
             .options(selectinload(Order.provider), selectinload(Order.lines))
             .order_by(Order.scheduled_at, Order.id)
             .limit(MAX_MISSIONS)
         )
     )
-    is_new = Order.status == OrderStatus.NEW.value
-    is_scheduled = Order.status == OrderStatus.SCHEDULED.value
+    is_new = Order.status == OrderStatus.NEW
+    is_scheduled = Order.status == OrderStatus.SCHEDULED
     # updated_at moves on completion and is indexed, so it narrows "done that day" cheaply;
-    # `status || ''` keeps SQLite from preferring the far less selective status index.
+    # `status || ''` on plain text keeps SQLite from preferring the less selective status index.
     done_that_day = sa.and_(
-        (Order.status + "") == OrderStatus.DONE.value,
+        (sa.type_coerce(Order.status, sa.String) + "") == OrderStatus.DONE.value,
         Order.updated_at >= start,
         Order.completed_at >= start,
         Order.completed_at < end,

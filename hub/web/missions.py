@@ -44,7 +44,7 @@ class Day:
 def _open_missions(session: Session, provider_id: int) -> list[Order]:
     stmt = (
         sa.select(Order)
-        .where(Order.provider_id == provider_id, Order.status == OrderStatus.SCHEDULED.value)
+        .where(Order.provider_id == provider_id, Order.status == OrderStatus.SCHEDULED)
         .order_by(Order.scheduled_at.asc().nulls_last(), Order.id)
         .options(selectinload(Order.lines))
         .limit(MAX_OPEN)
@@ -58,7 +58,7 @@ def _recently_done(session: Session, provider_id: int) -> list[Order]:
         sa.select(Order)
         .where(
             Order.provider_id == provider_id,
-            Order.status == OrderStatus.DONE.value,
+            Order.status == OrderStatus.DONE,
             Order.completed_at >= since,
         )
         .order_by(Order.completed_at.desc(), Order.id.desc())
