@@ -12,7 +12,7 @@ class Actor:
     """Who makes a change: a signed-in user, or a named system (\"stripe\", \"cli\")."""
 
     user_id: int | None
-    role: str
+    role: Role
     label: str
 
     @classmethod
