@@ -12,7 +12,7 @@ with the sentence an admin needs ("Set [stripe] api_key ..."), and its events wa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -131,7 +131,3 @@ class PluginContext:
     """Plain settings handed to a connector plugin's factory (``[jobs] extra_connectors``)."""
 
     instance_path: Path
-
-
-#: A plugin factory, named as ``module:attribute`` in ``[jobs] extra_connectors``.
-ConnectorFactory = Callable[[PluginContext], "Connector | Off"]

@@ -4,14 +4,14 @@
     ├── TransientError    worth retrying later: network, timeouts, 409, 429, 5xx;
     │                     may carry ``retry_after`` seconds (from a Retry-After header)
     └── PermanentError    retrying cannot help: validation, authentication, permission;
-        │                 the message says what a person must fix
-        └── NotConfigured the connector lacks a setting; the message names it
+                          the message says what a person must fix
 
 A connector translates its vendor's exceptions into these with ``raise ... from exc`` and
 lets nothing else escape. The dispatcher retries a transient error on the retry policy's
 schedule, turns a permanent one into a dead letter at once, and treats any other exception
 as a transient error whose traceback is kept, so a connector bug surfaces as a dead letter
-after the last attempt rather than as a silent loss.
+after the last attempt rather than as a silent loss. A connector that lacks a setting raises
+none of these: it is not built at all, and its factory returns ``connectors.base.Off``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,3 @@ class TransientError(ConnectorError):
 
 class PermanentError(ConnectorError):
     """The delivery cannot succeed until a person acts, e.g. shares the spreadsheet."""
-
-
-class NotConfigured(PermanentError):
-    """The connector is missing a setting; the message names the setting to set."""

@@ -2,8 +2,7 @@
 
 Not for production. They are loaded only when named in ``[jobs] extra_connectors``, e.g.
 ``extra_connectors = "connectors.recording:recording_connector"``, and then take events whose
-outbox rows carry their name (``recording``, ``recording_batch``, ``noop``); the ledger never
-writes such rows.
+outbox rows carry their name (``recording``, ``noop``); the ledger never writes such rows.
 
 The recording connector writes to ``<instance>/recording/<name>/``, which any process can
 read, so tests can check deliveries made by worker processes:
@@ -167,13 +166,6 @@ class NoopConnector:
 def recording_connector(ctx: PluginContext) -> RecordingConnector:
     """Build the ``recording`` connector, which delivers one event per call."""
     return RecordingConnector(ctx.instance_path / "recording" / "recording")
-
-
-def batch_recording_connector(ctx: PluginContext) -> RecordingConnector:
-    """Build the ``recording_batch`` connector, which takes up to 50 events per call."""
-    return RecordingConnector(
-        ctx.instance_path / "recording" / "recording_batch", name="recording_batch", max_batch=50
-    )
 
 
 def noop_connector(ctx: PluginContext) -> NoopConnector:

@@ -231,17 +231,32 @@ def load_config(
             raise ConfigError(f"Unknown section [{name}] in {path}; see config.example.toml.")
         if not isinstance(values, dict):
             raise ConfigError(f"{name} in {path} must be a [{name}] section of settings.")
-    env_values = _env_values(env)
-    for layer, prefix in (
-        (file_values, "{0}."),
-        (env_values, "{0}."),
-        (overrides or {}, "{0}."),
-    ):
-        for name, values in layer.items():
-            if name not in sections:
-                raise ConfigError(f"Unknown configuration section {name!r}.")
-            sections[name] = _apply(sections[name], dict(values), prefix.format(name))
+    _apply_layer(sections, file_values)
+    if path.is_file():
+        sections["hub"] = anchor_instance_path(sections["hub"], path)
+    _apply_layer(sections, _env_values(env))
+    _apply_layer(sections, overrides or {})
     return Config(**sections)
+
+
+def _apply_layer(sections: dict[str, Any], layer: dict[str, Any]) -> None:
+    for name, values in layer.items():
+        if name not in sections:
+            raise ConfigError(f"Unknown configuration section {name!r}.")
+        sections[name] = _apply(sections[name], dict(values), f"{name}.")
+
+
+def anchor_instance_path(settings: HubSettings, config_file: Path) -> HubSettings:
+    """Resolve a relative instance folder against the folder of the file that configured it.
+
+    The instance folder holds the default SQLite database: a command run from another folder
+    must find the same one, not start a second ledger there. Relative values from the
+    environment keep meaning the current folder, as on any command line.
+    """
+    folder = Path(settings.instance_path)
+    if folder.is_absolute():
+        return settings
+    return replace(settings, instance_path=str(config_file.resolve().parent / folder))
 
 
 def get_config(app: Flask) -> Config:

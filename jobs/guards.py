@@ -10,7 +10,6 @@ once the run reaper (jobs/runs.py) has taken it for abandoned.
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -46,33 +45,7 @@ def give_back(session: Session, job: str, period: str, worker: str) -> None:
         )
 
 
-def holder(session: Session, job: str, period: str) -> JobPeriod | None:
-    """Return the claim on the period, if any run took it."""
-    found = session.scalar(
-        sa.select(JobPeriod).where(JobPeriod.job == job, JobPeriod.period == period)
-    )
-    session.commit()
-    return found
-
-
 def monthly(timezone: str) -> PeriodFunction:
     """Periods are calendar months in the business's time zone, e.g. ``2026-11``."""
     zone = ZoneInfo(timezone)
     return lambda moment: moment.astimezone(zone).strftime("%Y-%m")
-
-
-def weekly(timezone: str) -> PeriodFunction:
-    """Periods are ISO weeks in the business's time zone, e.g. ``2026-W48``."""
-    zone = ZoneInfo(timezone)
-
-    def period(moment: datetime) -> str:
-        year, week, _ = moment.astimezone(zone).isocalendar()
-        return f"{year}-W{week:02d}"
-
-    return period
-
-
-def daily(timezone: str) -> PeriodFunction:
-    """Periods are calendar days in the business's time zone, e.g. ``2026-11-26``."""
-    zone = ZoneInfo(timezone)
-    return lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d")

@@ -33,7 +33,7 @@ PRUNE = "outbox.prune"
 REAP_RUNS = "runs.reap"
 
 
-class UnknownJob(KeyError):
+class UnknownJob(LookupError):
     """No job has that name; the message lists the known ones."""
 
 
@@ -49,11 +49,11 @@ class JobRegistry:
         self._jobs[spec.name] = spec
 
     def get(self, name: str) -> JobSpec:
-        try:
-            return self._jobs[name]
-        except KeyError:
+        spec = self._jobs.get(name)
+        if spec is None:
             known = ", ".join(self._jobs) or "none"
-            raise UnknownJob(f"No job named {name!r}; known jobs: {known}.") from None
+            raise UnknownJob(f"No job named {name!r}; known jobs: {known}.")
+        return spec
 
     def __iter__(self) -> Iterator[JobSpec]:
         return iter(list(self._jobs.values()))

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
 from hub import accounts, create_app
-from hub.cli import main
+from hub.cli import PLUGIN_GROUP, main
 from hub.config import load_config
 from hub.db import Database, get_db
 from hub.models import (
@@ -83,6 +84,8 @@ def hub(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Hub]:
 def fresh_hub(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Hub]:
     """The console script on a database of the same backend with no tables at all."""
     if database.backend == "sqlite":
+        # An empty file is an SQLite database without tables; a missing one is tested below.
+        (tmp_path / "fresh.sqlite3").touch()
         runner = _make_hub(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", tmp_path)
         yield runner
         runner.db.dispose()
@@ -317,3 +320,138 @@ def test_help_needs_no_configuration(tmp_path: Path) -> None:
     assert result.exit_code == 0
     for command in ("init", "user", "token", "serve"):
         assert command in result.output
+
+
+# -- where the database is -----------------------------------------------------------------
+
+
+def _run_in(folder: Path, *args: str, input: str | None = None, **env: str | None) -> Result:
+    """Run ``hub`` from another folder, with nothing of the developer's environment."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base: dict[str, str | None] = {
+        "HUB_CONFIG": None,
+        "HUB_DATABASE_URL": None,
+        "HUB_INSTANCE_PATH": None,
+        "HUB_SECRET_KEY": SECRET,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_DEBUG": None,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        return CliRunner().invoke(main, list(args), input=input, env={**base, **env})
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("outbox", "status"),
+        ("outbox", "replay", "--dead"),
+        ("jobs", "list"),
+        ("jobs", "run", "outbox.reap"),
+        ("worker",),
+        ("serve", "--no-worker"),
+        ("token", "create", "a@example.com"),
+        ("user", "create", "a@example.com", "--role", "admin", "--password-stdin"),
+    ],
+)
+def test_a_command_on_a_missing_sqlite_database_names_it_and_creates_nothing(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    result = _run_in(elsewhere, *command, input=PASSWORD + "\n")
+    assert result.exit_code == 1, result.output
+    expected = elsewhere.resolve() / "instance" / "hub.sqlite3"
+    assert f"There is no database at {expected}. Run `hub init`" in result.output
+    assert "Traceback" not in result.output
+    assert _files(elsewhere) == []
+
+
+def test_a_missing_database_named_by_a_relative_url_is_shown_with_its_absolute_path(
+    tmp_path: Path,
+) -> None:
+    result = _run_in(tmp_path / "here", "outbox", "status", HUB_DATABASE_URL="sqlite:///x.db")
+    assert result.exit_code == 1
+    assert f"There is no database at {(tmp_path / 'here' / 'x.db').resolve()}." in result.output
+    assert _files(tmp_path / "here") == []
+
+
+def test_init_creates_the_database_and_prints_its_absolute_path(tmp_path: Path) -> None:
+    here = tmp_path / "here"
+    output = _ok(_run_in(here, "init", HUB_DATABASE_URL="sqlite:///data/hub.db"))
+    database = (here / "data" / "hub.db").resolve()
+    assert output.startswith(f"Database: {database}\n")
+    assert database.is_file()
+    assert "Catalogue: 10 service(s) added." in output
+
+
+def test_init_on_postgresql_names_the_database_without_its_password(fresh_hub: Hub) -> None:
+    url = sa.engine.make_url(fresh_hub.db.url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("the SQLite case is above")
+    with_password = url.set(password="not-to-be-printed")
+    output = fresh_hub("init", HUB_DATABASE_URL=with_password.render_as_string(False)).output
+    assert f"Database: {url.drivername}://{url.username}:***@{url.host}:" in output
+    assert f"/{url.database}\nSchema: empty -> " in output
+    assert "not-to-be-printed" not in output
+
+
+def test_commands_from_any_folder_find_the_database_next_to_the_configuration_file(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "hub"
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text(f'[hub]\nsecret_key = "{SECRET}"\n')
+    database = (home / "instance" / "hub.sqlite3").resolve()
+
+    output = _ok(_run_in(tmp_path / "a", "init", HUB_CONFIG=str(config), HUB_SECRET_KEY=None))
+    assert output.startswith(f"Database: {database}\n")
+    assert database.is_file()
+    _ok(_run_in(tmp_path / "b", "outbox", "status", HUB_CONFIG=str(config)))
+    jobs = _ok(_run_in(tmp_path / "c", "jobs", "list", HUB_CONFIG=str(config)))
+    assert "outbox.reap" in jobs
+    assert _files(tmp_path / "a") == _files(tmp_path / "b") == _files(tmp_path / "c") == []
+
+
+def test_a_relative_instance_path_is_relative_to_the_file_that_sets_it(tmp_path: Path) -> None:
+    home = tmp_path / "etc"
+    home.mkdir()
+    config = home / "hub.toml"
+    config.write_text('[hub]\ninstance_path = "state"\n')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        from_file = load_config(environ={"HUB_CONFIG": str(config)})
+        from_env = load_config(environ={"HUB_CONFIG": str(config), "HUB_INSTANCE_PATH": "here"})
+        without_file = load_config(environ={"HUB_CONFIG": "/dev/null"})
+        urls = [cfg.database_url for cfg in (from_file, from_env, without_file)]
+    assert urls == [
+        f"sqlite:///{home.resolve() / 'state' / 'hub.sqlite3'}",
+        # What the shell sets means the current folder, as any path on a command line does.
+        f"sqlite:///{tmp_path.resolve() / 'here' / 'hub.sqlite3'}",
+        f"sqlite:///{tmp_path.resolve() / 'instance' / 'hub.sqlite3'}",
+    ]
+
+
+# -- plugged-in commands -------------------------------------------------------------------
+
+
+def test_the_jobs_commands_are_plugged_in_through_entry_points() -> None:
+    plugged = {entry.name: entry.value for entry in entry_points(group=PLUGIN_GROUP)}
+    assert plugged == {"worker": "jobs.cli:worker_command", "jobs": "jobs.cli:jobs_group"}
+    result = CliRunner().invoke(main, ["--help"], env={"HUB_CONFIG": "/dev/null"})
+    listed = re.findall(r"^  (\w+) ", result.output.split("Commands:")[1], re.M)
+    assert listed == ["init", "jobs", "outbox", "serve", "token", "user", "worker"]
+
+
+def test_nothing_under_hub_imports_jobs() -> None:
+    hub_dir = Path(__file__).parents[2] / "hub"
+    importing = [
+        str(path.relative_to(hub_dir))
+        for path in hub_dir.rglob("*.py")
+        if re.search(r"^\s*(from|import)\s+jobs\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert importing == []
