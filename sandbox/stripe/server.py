@@ -66,7 +66,11 @@ class StripeEmulator:
             self.host, self.port, create_app(self), threaded=True, request_handler=_QuietHandler
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="stripe-emulator", daemon=True
+            target=self._server.serve_forever,
+            # A short poll keeps stop() fast: tests start and stop an emulator each.
+            args=(0.05,),
+            name="stripe-emulator",
+            daemon=True,
         )
         self._thread.start()
         self.webhooks.start()
