@@ -180,3 +180,13 @@ def test_requests_are_counted_per_method_and_route(
     client.v1.customers.retrieve(customer.id)
     assert emulator.counts["POST /v1/customers"] == 1
     assert emulator.counts["GET /v1/customers/{id}"] == 2
+
+
+def test_a_retry_during_a_slow_first_attempt_waits_for_it_then_replays(
+    clients: Clients, emulator: StripeEmulator
+) -> None:
+    emulator.faults.add("timeout", "/v1/customers", method="POST", delay_seconds=0.6)
+    # Retries that arrive while the first attempt runs get a 409, which the library retries,
+    # until the first result is saved and replayed.
+    customer = clients.make(timeout=0.3, retries=4).v1.customers.create({"name": "Ada"})
+    assert list(emulator.store.objects["customer"]) == [customer.id]

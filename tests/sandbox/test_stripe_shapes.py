@@ -47,7 +47,7 @@ def test_objects_served_have_every_field_of_their_template(
     client.v1.invoices.finalize_invoice(draft.id)
     note = client.v1.credit_notes.create({"invoice": draft.id, "amount": 100})
     event = client.v1.events.list().data[0]
-    served = {
+    served: dict[str, stripe.StripeObject] = {
         "customer": customer,
         "tax_rate": rate,
         "invoice": invoice,
