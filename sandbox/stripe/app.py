@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import credit_notes, customers, events, forms, invoice_states, invoices, pay_page, tax_rates
+from . import (
+    credit_notes,
+    customers,
+    events,
+    forms,
+    invoice_lines,
+    invoice_states,
+    invoices,
+    pay_page,
+    tax_rates,
+)
 from . import params as params_module
 from .errors import StripeError
 from .faults import retry_after_header
@@ -36,6 +46,7 @@ ROUTES: list[Route] = [
     *customers.ROUTES,
     *tax_rates.ROUTES,
     *invoices.ROUTES,
+    *invoice_lines.ROUTES,
     *invoice_states.ROUTES,
     *credit_notes.ROUTES,
     *events.ROUTES,

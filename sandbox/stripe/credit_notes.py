@@ -15,7 +15,7 @@ from typing import Any
 
 from . import listing, taxes
 from .errors import invalid
-from .invoice_states import _mark_paid
+from .invoice_states import mark_paid
 from .invoices import recompute
 from .objects import build, list_object, now
 from .params import INT, METADATA, NUM, PAGINATION, STR, List, Nullable, Range, Req
@@ -213,7 +213,7 @@ def _apply(
         invoice["pre_payment_credit_notes_amount"] += note["amount"]
         recompute(store, invoice)
         if invoice["amount_remaining"] == 0:
-            _mark_paid(store, ctx, invoice, charge=None)
+            mark_paid(store, ctx, invoice, charge=None)
         return
     invoice["post_payment_credit_notes_amount"] += note["amount"]
     customer = store.objects["customer"][invoice["customer"]]

@@ -73,12 +73,13 @@ def finalize_invoice(store: Store, ctx: Ctx, invoice: dict[str, Any]) -> None:
     store.record_event(ctx, "invoice.finalized", invoice)
     if invoice["amount_due"] == 0:
         # Stripe marks an invoice with nothing to pay as paid when it is finalized.
-        _mark_paid(store, ctx, invoice, charge=None)
+        mark_paid(store, ctx, invoice, charge=None)
 
 
-def _mark_paid(
+def mark_paid(
     store: Store, ctx: Ctx, invoice: dict[str, Any], charge: dict[str, Any] | None
 ) -> None:
+    """Mark an invoice paid, by `charge` or with nothing charged, and record its events."""
     paid = invoice["amount_remaining"]
     invoice.update(
         status="paid",
@@ -111,7 +112,7 @@ def pay_invoice(
         raise invalid("Invoice is already paid")
     _refuse(invoice, "pay", ("open", "uncollectible"))
     if out_of_band:
-        _mark_paid(store, ctx, invoice, charge=None)
+        mark_paid(store, ctx, invoice, charge=None)
         return
     customer = store.objects["customer"][invoice["customer"]]
     method = (
@@ -144,7 +145,7 @@ def pay_invoice(
     )
     store.add(charge)
     store.record_event(ctx, "charge.succeeded", charge)
-    _mark_paid(store, ctx, invoice, charge)
+    mark_paid(store, ctx, invoice, charge)
 
 
 def finalize(store: Store, ctx: Ctx, params: dict[str, Any], id: str) -> dict[str, Any]:

@@ -1,13 +1,13 @@
-"""Emulate /v1/invoices: drafts, `add_lines`, totals, update, delete, list and search.
+"""Emulate /v1/invoices: drafts, totals, update, delete, list and search.
 
-Status changes (finalize, send, pay, void, mark uncollectible) live in `invoice_states`.
+Lines live in `invoice_lines`; status changes (finalize, send, pay, void, mark
+uncollectible) in `invoice_states`.
 Invoices are in euros unless `currency` says otherwise; the emulator has no prices or
 products, so lines carry `price_data` (with `product_data`) or a bare `amount`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from . import listing, taxes
@@ -17,7 +17,6 @@ from .params import (
     BOOL,
     INT,
     METADATA,
-    NUM,
     PAGINATION,
     SEARCH,
     STR,
@@ -31,9 +30,6 @@ from .routing import Ctx, Route, Store, changed
 from .store import new_id
 
 DEFAULT_CURRENCY = "eur"
-# Stripe refuses more than 250 items on one invoice (changelog 2016-02-22,
-# https://docs.stripe.com/changelog/2016-02-22/no-more-than-250-invoice-items).
-MAX_LINES = 250
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
 
 UPDATE: dict[str, Any] = {
@@ -52,25 +48,6 @@ UPDATE: dict[str, Any] = {
 CREATE = {**UPDATE, "currency": STR, "customer": Req(STR), "pending_invoice_items_behavior": STR}
 # Editable on a draft only: Stripe freezes money and collection once an invoice is finalized.
 DRAFT_ONLY = {"collection_method", "days_until_due", "default_tax_rates", "due_date"}
-LINE: dict[str, Any] = {
-    "amount": INT,
-    "description": STR,
-    "discountable": BOOL,
-    "metadata": METADATA,
-    "period": {"start": Req(INT), "end": Req(INT)},
-    "price_data": {
-        "currency": Req(STR),
-        "product": STR,
-        "product_data": {"name": Req(STR), "description": STR, "metadata": METADATA},
-        "tax_behavior": STR,
-        "unit_amount": INT,
-        "unit_amount_decimal": NUM,
-    },
-    "quantity": INT,
-    "quantity_decimal": NUM,
-    "tax_rates": Nullable(List(STR)),
-}
-ADD_LINES = {"expand": List(STR), "invoice_metadata": METADATA, "lines": Req(List(LINE))}
 LIST = {
     **PAGINATION,
     "collection_method": STR,
@@ -106,7 +83,7 @@ def _collection(params: dict[str, Any], invoice: dict[str, Any] | None) -> None:
         )
 
 
-def _tax_rates(store: Store, ids: list[str] | None, param: str) -> list[dict[str, Any]]:
+def tax_rates(store: Store, ids: list[str] | None, param: str) -> list[dict[str, Any]]:
     rates = [store.get("tax_rate", rate_id, param=param) for rate_id in ids or []]
     for rate in rates:
         if not rate["active"]:
@@ -118,7 +95,7 @@ def create(store: Store, ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """Create a draft invoice for a customer."""
     customer = store.get("customer", params["customer"], param="customer")
     _collection(params, None)
-    _tax_rates(store, params.get("default_tax_rates"), "default_tax_rates")
+    tax_rates(store, params.get("default_tax_rates"), "default_tax_rates")
     created = now()
     invoice_id = new_id("in")
     days = params.get("days_until_due")
@@ -195,104 +172,6 @@ def recompute(store: Store, invoice: dict[str, Any]) -> None:
     )
 
 
-def _line(
-    store: Store, invoice: dict[str, Any], spec: dict[str, Any], index: int, ctx: Ctx
-) -> dict[str, Any]:
-    param = f"lines[{index}]"
-    if ("amount" in spec) == ("price_data" in spec):
-        raise invalid(
-            f"Pass exactly one of {param}[amount] and {param}[price_data].",
-            param=param,
-            code="parameters_exclusive",
-        )
-    if "quantity" in spec and "quantity_decimal" in spec:
-        raise invalid(
-            f"Pass at most one of {param}[quantity] and {param}[quantity_decimal].",
-            param=param,
-            code="parameters_exclusive",
-        )
-    quantity = Decimal(spec.get("quantity_decimal", spec.get("quantity", 1)))
-    if quantity < 0:
-        raise invalid("Quantity must be positive.", param=f"{param}[quantity]")
-    unit: Decimal | None = None
-    if "price_data" in spec:
-        price = spec["price_data"]
-        if price["currency"].lower() != invoice["currency"]:
-            raise invalid(
-                f"The currency of {param} must be the invoice's ({invoice['currency']}).",
-                param=f"{param}[price_data][currency]",
-            )
-        unit = Decimal(price.get("unit_amount_decimal", price.get("unit_amount", 0)))
-        amount = taxes.round_half_up(unit * quantity)
-        description = spec.get("description") or price.get("product_data", {}).get("name")
-    else:
-        amount = spec["amount"]
-        description = spec.get("description")
-    rate_ids = spec.get("tax_rates")
-    if rate_ids is None:
-        rate_ids = invoice["default_tax_rates"]
-    rates = _tax_rates(store, rate_ids, f"{param}[tax_rates]")
-    created = now()
-    period = spec.get("period", {"start": created, "end": created})
-    return build(
-        "line_item",
-        id=new_id("il"),
-        amount=amount,
-        currency=invoice["currency"],
-        description=description,
-        discountable=spec.get("discountable", True),
-        invoice=invoice["id"],
-        livemode=ctx.livemode,
-        metadata=spec.get("metadata") or {},
-        parent={
-            "type": "invoice_item_details",
-            "invoice_item_details": {
-                "invoice_item": new_id("ii"),
-                "proration": False,
-                "proration_details": {"credited_items": None},
-                "subscription": None,
-            },
-            "subscription_item_details": None,
-        },
-        period=period,
-        pretax_credit_amounts=[],
-        pricing=None
-        if unit is None
-        else {
-            "type": "price_details",
-            "price_details": {
-                "price": new_id("price"),
-                "product": spec["price_data"].get("product") or new_id("prod"),
-            },
-            "unit_amount_decimal": str(unit),
-        },
-        quantity=int(quantity) if quantity == quantity.to_integral_value() else None,
-        quantity_decimal=str(quantity),
-        subtotal=amount,
-        taxes=taxes.line_taxes(amount, rates),
-    )
-
-
-def add_lines(store: Store, ctx: Ctx, params: dict[str, Any], id: str) -> dict[str, Any]:
-    """Add up to 250 lines in all to a draft invoice in one call."""
-    invoice = store.get("invoice", id)
-    require_draft(invoice, "add lines to")
-    existing = store.lines[id]
-    if len(existing) + len(params["lines"]) > MAX_LINES:
-        raise invalid(
-            f"An invoice can have at most {MAX_LINES} line items; this one has"
-            f" {len(existing)} and the request adds {len(params['lines'])}.",
-            param="lines",
-        )
-    new = [_line(store, invoice, spec, index, ctx) for index, spec in enumerate(params["lines"])]
-    existing.extend(new)
-    if "invoice_metadata" in params:
-        invoice["metadata"] = merge_metadata(invoice["metadata"], params["invoice_metadata"])
-    recompute(store, invoice)
-    store.record_event(ctx, "invoice.updated", invoice, {"lines": None})
-    return invoice
-
-
 def require_draft(invoice: dict[str, Any], action: str) -> None:
     """Refuse to change what Stripe freezes at finalization."""
     if invoice["status"] != "draft":
@@ -313,7 +192,7 @@ def update(store: Store, ctx: Ctx, params: dict[str, Any], id: str) -> dict[str,
     if DRAFT_ONLY & set(params):
         require_draft(invoice, "change " + ", ".join(sorted(DRAFT_ONLY & set(params))) + " of")
     _collection(params, invoice)
-    _tax_rates(store, params.get("default_tax_rates"), "default_tax_rates")
+    tax_rates(store, params.get("default_tax_rates"), "default_tax_rates")
     if "days_until_due" in params:
         store.private[id]["days_until_due"] = params["days_until_due"]
     hidden = ("expand", "metadata", "days_until_due")
@@ -359,12 +238,6 @@ def list_(store: Store, ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     return listing.page(found, params, "/v1/invoices")
 
 
-def list_lines(store: Store, ctx: Ctx, params: dict[str, Any], id: str) -> dict[str, Any]:
-    """Page through all the lines of an invoice, in the order they were added."""
-    store.get("invoice", id)
-    return listing.page(store.lines[id], params, f"/v1/invoices/{id}/lines")
-
-
 def search(store: Store, ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """Search invoices (eventually consistent: see `Store.search_delay_seconds`)."""
     found = store.searchable(store.newest_first("invoice"))
@@ -378,6 +251,4 @@ ROUTES = [
     Route("GET", "/v1/invoices/<id>", {"expand": List(STR)}, retrieve),
     Route("POST", "/v1/invoices/<id>", UPDATE, update),
     Route("DELETE", "/v1/invoices/<id>", {}, delete),
-    Route("POST", "/v1/invoices/<id>/add_lines", ADD_LINES, add_lines),
-    Route("GET", "/v1/invoices/<id>/lines", PAGINATION, list_lines),
 ]
