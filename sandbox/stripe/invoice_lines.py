@@ -70,9 +70,9 @@ def _line(
     else:
         amount = spec["amount"]
         description = spec.get("description")
-    rate_ids = spec.get("tax_rates")
-    if rate_ids is None:
-        rate_ids = invoice["default_tax_rates"]
+    # A line's own rates replace the invoice's defaults; `tax_rates=` (empty) means none.
+    own = spec.get("tax_rates", invoice["default_tax_rates"])
+    rate_ids = own or []
     rates = tax_rates(store, rate_ids, f"{param}[tax_rates]")
     created = now()
     period = spec.get("period", {"start": created, "end": created})

@@ -86,6 +86,16 @@ def test_form_bodies_are_parsed_as_stripe_parses_them(emulator: StripeEmulator) 
     assert lines["lines"]["data"][1]["metadata"] == {"order": "C-2"}
     assert lines["metadata"] == {"run": "2026-11"}
 
+    defaulted = _post(
+        emulator,
+        "/v1/invoices",
+        f"customer={customer['id']}&default_tax_rates[0]={rate['id']}",
+        None,
+    ).json()
+    body = "lines[0][amount]=1055&lines[1][amount]=1055&lines[1][tax_rates]="
+    both = _post(emulator, f"/v1/invoices/{defaulted['id']}/add_lines", body, None).json()
+    assert [len(line["taxes"]) for line in both["lines"]["data"]] == [1, 0]
+
 
 def test_errors_have_stripes_shape_and_statuses(clients: Clients, emulator: StripeEmulator) -> None:
     with pytest.raises(stripe.InvalidRequestError) as unknown:
