@@ -79,6 +79,14 @@ def create_app(emulator: StripeEmulator) -> Flask:
         )
     pay_page.register(app, emulator)
 
+    @app.errorhandler(Exception)
+    def crashed(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            return unknown_url(exc)
+        app.logger.exception("Stripe emulator error")
+        error = StripeError(500, f"The emulator failed: {exc!r}", type="api_error")
+        return _error_response(error, new_id("req"))
+
     @app.errorhandler(HTTPException)
     def unknown_url(exc: HTTPException) -> Response:
         error = StripeError(404, f"Unrecognized request URL ({request.method}: {request.path}).")
@@ -167,6 +175,11 @@ def _serve(
             )
     except StripeError as error:
         status, body = error.status, json.dumps(error.body(request_id), indent=2)
+    except Exception:
+        # An emulator bug must not leave the key claimed: retries would get 409s forever.
+        if key is not None:
+            emulator.idempotency.release(api_key, key)
+        raise
     if key is not None:
         emulator.idempotency.finish(api_key, key, status, body)
     if fault is not None and fault.kind == "lost":
