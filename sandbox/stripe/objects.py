@@ -2,8 +2,9 @@
 
 `shapes.json` holds one neutral template per object kind, derived from Stripe's
 `fixtures3.json` (the OpenAPI fixtures of the API version `stripe` 16 pins): every field the
-official object has is present, example values are reset to null, zero or empty. Builders
-copy a template and fill in what the emulator knows.
+official object has is present, example values are reset to null, zero or empty
+(`shapes_from_fixtures` regenerates it). Builders copy a template and fill in what the
+emulator knows.
 """
 
 from __future__ import annotations
