@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sandbox.stripe import StripeEmulator
 from sandbox.stripe.objects import shapes
+from sandbox.stripe.shapes_from_fixtures import templates
 from sandbox.stripe.taxes import line_taxes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,10 @@ def _official() -> dict[str, Any]:
 def test_templates_have_every_field_of_the_official_fixture(kind: str) -> None:
     official = _official()[kind]
     assert set(official) <= set(shapes()[kind])
+
+
+def test_the_committed_templates_are_those_the_fixtures_give() -> None:
+    assert templates({"resources": _official()}) == shapes()
 
 
 def test_objects_served_have_every_field_of_their_template(
