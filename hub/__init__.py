@@ -19,6 +19,7 @@ def create_app(
 ) -> Flask:
     """Build the Flask application from configuration (read once) and wire every part."""
     from hub import logs
+    from hub.api import init_app as init_api
     from hub.db import Database
     from hub.web import init_web
 
@@ -58,4 +59,5 @@ def create_app(
     logs.init_app(app)
     Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
     init_web(app)
+    init_api(app)
     return app

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import Base, UTCDateTime, utcnow
 from hub.models.customers import Customer
 from hub.models.users import User
+from hub.sql import Base, UTCDateTime, utcnow
 
 
 class OrderStatus(enum.StrEnum):
