@@ -19,6 +19,7 @@ def create_app(
 ) -> Flask:
     """Build the Flask application from configuration (read once) and wire every part."""
     from hub import logs
+    from hub.accounts import Passwords
     from hub.api import init_app as init_api
     from hub.db import Database
     from hub.web import init_web
@@ -47,6 +48,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["hub.config"] = cfg
+    app.extensions["hub.passwords"] = Passwords(cfg.hub.password_hash_cost)
     if cfg.hub.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

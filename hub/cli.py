@@ -87,10 +87,11 @@ def init_command(ctx: Context, demo: bool) -> None:
             added = seed_default_catalogue(session)
         click.echo(f"Catalogue: {added} service(s) added.")
         if demo:
+            from hub.accounts import passwords
             from hub.config import get_config
             from hub.demo import seed_demo
 
-            report = seed_demo(session, progress=click.echo)
+            report = seed_demo(session, progress=click.echo, passwords=passwords(ctx.app))
             click.echo(report)
             click.echo(f"Sign in at {get_config(ctx.app).hub.base_url}/login.")
 
@@ -125,7 +126,7 @@ def user_create(
         session = get_session()
         try:
             # Hashed first: argon2 is slow and must not hold SQLite's write lock.
-            password_hash = accounts.hash_password(password)
+            password_hash = accounts.passwords(ctx.app).hash(password)
             with write_transaction(session):
                 user = accounts.create_user(
                     session, email, role, name=name, password_hash=password_hash

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub import create_app
-from hub.accounts import _hasher, create_token
+from hub.accounts import Passwords, create_token
 from hub.config import load_config
 from hub.db import Base, Database, get_session, write_transaction
 from hub.ledger.catalogue import seed_default_catalogue
@@ -32,8 +32,9 @@ PG_ADMIN_URL = os.environ.get(
 )
 BACKENDS = [b for b in os.environ.get("HUB_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 PASSWORD = "correct horse battery"
-# Hashed once per run: argon2id at production cost takes ~0.1 s per hash.
-_PASSWORD_HASH = _hasher.hash(PASSWORD)
+# The tests' apps hash at argon2's floor ([hub] password_hash_cost = "test"); the tests about
+# hashing itself (tests/unit/test_passwords.py, the CLI's user creation) use the real cost.
+_PASSWORD_HASH = Passwords("test").hash(PASSWORD)
 
 
 @dataclass
@@ -99,6 +100,7 @@ def make_app(database: TestDatabase, tmp_path: Path, **sections: dict[str, Any])
             "instance_path": str(tmp_path / "instance"),
             "base_url": "http://localhost",
             "log_level": "WARNING",
+            "password_hash_cost": "test",
         },
         "jobs": {"embedded": False},
     }

@@ -38,7 +38,7 @@ def change_user(app: Flask, user: User, action: str) -> None:
                 accounts.set_active(session, person, False)
             else:
                 accounts.set_password(
-                    session, person, accounts.hash_password("another long password")
+                    session, person, accounts.Passwords("test").hash("another long password")
                 )
 
 
