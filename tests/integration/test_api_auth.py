@@ -12,7 +12,7 @@ from hub.accounts import create_token, revoke_token
 from hub.db import get_session, write_transaction
 from hub.logs import JsonFormatter
 from hub.models import ApiToken, User
-from tests.conftest import Users, api_token, login
+from tests.conftest import SignIn, Users, api_token
 from tests.integration.test_api_support import (
     WHEN,
     api_as,
@@ -81,9 +81,8 @@ def test_a_deactivated_user_s_token_stops_working(app: Flask, users: Users) -> N
     )
 
 
-def test_a_signed_in_browser_session_is_not_enough(app: Flask, users: Users) -> None:
-    client = app.test_client()
-    login(client, users.admin)
+def test_a_signed_in_browser_session_is_not_enough(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("admin", english=False)
     assert_error(client.get("/api/v1/orders"), 401, "unauthorized")
     response = client.post("/api/v1/customers", json={"name": "Cookie Monster"})
     assert_error(response, 401, "unauthorized")

@@ -14,17 +14,15 @@ from hub import accounts
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import LoginThrottle, User
 from tests import conftest
-from tests.conftest import PASSWORD, Users, csrf_from, login, make_app, read_in_english
+from tests.conftest import PASSWORD, Users, csrf_from, login, make_app, post_form, read_in_english
 
 WRONG = "Wrong e-mail or password."
 
 
 def sign_in(client: FlaskClient, email: str, password: str, query: str = "") -> object:
     read_in_english(client)
-    page = client.get("/login" + query)
-    token = csrf_from(page.get_data(as_text=True))
-    return client.post(
-        "/login" + query, data={"email": email, "password": password, "csrf_token": token}
+    return post_form(
+        client, "/login" + query, "/login" + query, {"email": email, "password": password}
     )
 
 
@@ -282,10 +280,7 @@ def test_the_language_switches_to_english_and_back(client: FlaskClient) -> None:
 def test_the_language_switch_ignores_unknown_languages_and_off_site_targets(
     client: FlaskClient,
 ) -> None:
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/language", data={"lang": "xx", "next": "//evil.example", "csrf_token": token}
-    )
+    response = post_form(client, "/login", "/language", {"lang": "xx", "next": "//evil.example"})
     assert response.headers["Location"] == "/login"
     assert '<html lang="fr">' in client.get("/login").get_data(as_text=True)
 

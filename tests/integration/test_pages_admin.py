@@ -19,7 +19,7 @@ from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import OrderInput, create_order, get_order
 from hub.models import ApiToken, Service, User
-from tests.conftest import PASSWORD, Users, csrf_from, login, read_in_english
+from tests.conftest import PASSWORD, Users, login, post_form, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -52,8 +52,7 @@ def count(app: Flask, model: type) -> int:
 
 @pytest.fixture
 def admin(client: FlaskClient, users: Users) -> FlaskClient:
-    login(client, users.admin)
-    read_in_english(client)
+    sign_in(client, users.admin)
     return client
 
 
@@ -636,13 +635,7 @@ def test_sign_in_with_the_old_password_fails_after_a_reset(
 ) -> None:
     post(app, admin, f"/admin/users/{users.provider.id}/password", password=NEW_PASSWORD)
     other = app.test_client()
-    page = other.get("/login")
-    response = other.post(
-        "/login",
-        data={
-            "email": users.provider.email,
-            "password": PASSWORD,
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-        },
+    response = post_form(
+        other, "/login", "/login", {"email": users.provider.email, "password": PASSWORD}
     )
     assert response.status_code == 401
