@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from hub.accounts import create_token, revoke_token
 from hub.db import get_session, write_transaction
@@ -37,7 +38,7 @@ PROTECTED = [
 ]
 
 
-def _call(app: Flask, method: str, path: str, headers: dict[str, str]):
+def _call(app: Flask, method: str, path: str, headers: dict[str, str]) -> TestResponse:
     return app.test_client().open("/api/v1" + path, method=method, json={}, headers=headers)
 
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub import accounts
 from hub.db import get_db, get_session, utcnow, write_transaction
@@ -19,7 +20,7 @@ from tests.conftest import PASSWORD, Users, csrf_from, login, make_app, post_for
 WRONG = "Wrong e-mail or password."
 
 
-def sign_in(client: FlaskClient, email: str, password: str, query: str = "") -> object:
+def sign_in(client: FlaskClient, email: str, password: str, query: str = "") -> TestResponse:
     read_in_english(client)
     return post_form(
         client, "/login" + query, "/login" + query, {"email": email, "password": password}
@@ -217,12 +218,8 @@ def test_signed_in_visitors_of_the_login_page_go_home(client: FlaskClient, users
 # -- cookies, headers, language ------------------------------------------------------------
 
 
-def _session_cookie(response: object) -> str:
-    cookies = [
-        c
-        for c in response.headers.getlist("Set-Cookie")  # type: ignore[attr-defined]
-        if c.startswith("hub_session=")
-    ]
+def _session_cookie(response: TestResponse) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("hub_session=")]
     assert cookies, "no session cookie was set"
     return cookies[0]
 

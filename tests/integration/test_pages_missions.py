@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
@@ -63,7 +64,7 @@ def order_row(app: Flask, ref: str) -> Order:
         return get_order(get_session(), ref)
 
 
-def press_done(client: FlaskClient, ref: str, version: int | str) -> object:
+def press_done(client: FlaskClient, ref: str, version: int | str) -> TestResponse:
     read_in_english(client)
     return post_form(client, "/missions", f"/missions/{ref}/done", {"version": str(version)})
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import AuditEntry, ConnectorPause, JobRun, User
@@ -59,12 +60,12 @@ def _dead_letters(plugged: Flask, tmp_path: Path, refs: list[str], error: str) -
     return ids
 
 
-def _post(client: FlaskClient, url: str, **data: str) -> object:
+def _post(client: FlaskClient, url: str, **data: str) -> TestResponse:
     return post_form(client, PAGE, url, data)
 
 
-def _text(response: object) -> str:
-    return response.get_data(as_text=True)  # type: ignore[attr-defined,no-any-return]
+def _text(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
 
 
 def _audit(flask_app: Flask) -> list[tuple[str, str, str]]:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app, has_app_context
 
-from hub.db import get_db, get_session
+from hub.db import Base, get_db, get_session
 from hub.delivery.connectors import ConnectorSet
 from hub.models import JobPeriod, JobRun
 from jobs import guards
@@ -21,20 +22,25 @@ from jobs.runs import run_job
 from jobs.spec import JobContext, JobSpec, RunCounts
 from jobs.worker import Worker
 from tests import conftest
-from tests.integration.workers import add_events, recorder, wait_until
+from tests.integration.workers import add_events, recorder
+from tests.waiting import wait_until
+
+Row = TypeVar("Row", bound=Base)
 
 NOVEMBER = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-def _rows(app: Flask, model: type) -> list:
+def _rows(app: Flask, model: type[Row]) -> list[Row]:
     with app.app_context():
         session = get_session()
-        found = list(session.scalars(sa.select(model).order_by(model.id)))
+        found = list(session.scalars(sa.select(model).order_by(sa.column("id"))))
         session.commit()
         return found
 
 
-def _spec(run, *, name: str = "test.job", **kwargs) -> JobSpec:
+def _spec(
+    run: Callable[[JobContext], RunCounts], *, name: str = "test.job", **kwargs: Any
+) -> JobSpec:
     return JobSpec(name, run, IntervalTrigger(hours=1), "A job for the tests", **kwargs)
 
 
@@ -81,7 +87,12 @@ def test_a_failing_run_is_recorded_with_its_error(app: Flask) -> None:
 
 def test_a_period_is_run_once_then_skipped_and_a_new_period_runs_again(app: Flask) -> None:
     calls: list[str | None] = []
-    spec = _spec(lambda ctx: calls.append(ctx.period) or RunCounts(), period=guards.monthly("UTC"))
+
+    def run(ctx: JobContext) -> RunCounts:
+        calls.append(ctx.period)
+        return RunCounts()
+
+    spec = _spec(run, period=guards.monthly("UTC"))
     assert run_job(app, spec, period="2026-11").outcome == "ok"
     assert run_job(app, spec, period="2026-11").outcome == "skipped"
     assert run_job(app, spec, period="2026-12").outcome == "ok"
@@ -152,7 +163,9 @@ def test_the_worker_runs_each_job_in_the_app_context_one_instance_at_a_time(app:
     done = threading.Event()
 
     def check(ctx: JobContext) -> RunCounts:
-        seen.append((has_app_context(), current_app._get_current_object() is app))
+        # Flask types current_app as the app it stands for, not as the proxy it is.
+        here = current_app._get_current_object()  # type: ignore[attr-defined]
+        seen.append((has_app_context(), here is app))
         done.set()
         return RunCounts()
 
