@@ -19,6 +19,8 @@ def create_app(
 ) -> Flask:
     """Build the Flask application from configuration (read once) and wire every part."""
     from hub import logs
+    from hub.accounts import Passwords
+    from hub.api import init_app as init_api
     from hub.db import Database
     from hub.web import init_web
 
@@ -46,6 +48,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["hub.config"] = cfg
+    app.extensions["hub.passwords"] = Passwords(cfg.hub.password_hash_cost)
     if cfg.hub.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -58,4 +61,5 @@ def create_app(
     logs.init_app(app)
     Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
     init_web(app)
+    init_api(app)
     return app

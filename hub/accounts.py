@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -18,20 +20,57 @@ from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import ApiToken, LoginThrottle, Role, User
 
-# argon2id with argon2-cffi's RFC 9106 low-memory profile (t=3, m=64 MiB, p=4), above
-# OWASP ASVS level 2's minimum (m=19 MiB, t=2, p=1).
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a miss costs as much time as a hit.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+if TYPE_CHECKING:
+    from flask import Flask
+
+# argon2id costs by name ([hub] password_hash_cost). "standard" is argon2-cffi's RFC 9106
+# low-memory profile (t=3, m=64 MiB, p=4), above OWASP ASVS level 2's minimum (m=19 MiB,
+# t=2, p=1). "test" is argon2's floor, for test suites only: it protects nothing.
+# Each cost is (time_cost, memory_cost in KiB, parallelism).
+HASH_COSTS: dict[str, tuple[int, int, int]] = {
+    "standard": (3, 65536, 4),
+    "test": (1, 8, 1),
+}
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "hub_"  # noqa: S105 - a public marker, not a secret
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
-def hash_password(password: str) -> str:
-    """Check and hash a new password; call it before a write transaction, as it is slow."""
-    check_new_password(password)
-    return _hasher.hash(password)
+class Passwords:
+    """Hash and verify passwords with argon2id at one of HASH_COSTS."""
+
+    def __init__(self, cost: str = "standard") -> None:
+        self.cost = cost
+        time_cost, memory_cost, parallelism = HASH_COSTS[cost]
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
+        )
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Verified against when the e-mail is unknown, so a miss costs as much time as a hit.
+        return self._hasher.hash(secrets.token_hex(16))
+
+    def hash(self, password: str) -> str:
+        """Check and hash a new password; call it before a write transaction, as it is slow."""
+        check_new_password(password)
+        return self._hasher.hash(password)
+
+    def check(self, user: User | None, password: str) -> bool:
+        """Verify a password in constant-ish time whether or not the user exists."""
+        stored = user.password_hash if user is not None and user.password_hash else None
+        try:
+            # A stored hash carries its own cost: verifying it costs what hashing it did.
+            ok: bool = self._hasher.verify(stored or self._dummy_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        return ok and stored is not None
+
+
+def passwords(app: Flask) -> Passwords:
+    """Return the app's password hashing, at the cost its configuration names."""
+    found: Passwords = app.extensions["hub.passwords"]
+    return found
 
 
 def check_new_password(password: str) -> None:
@@ -44,16 +83,6 @@ def check_new_password(password: str) -> None:
         )
     if len(password) > 1024:
         raise InvalidInput(N_("That password is too long."), field="password")
-
-
-def check_password(user: User | None, password: str) -> bool:
-    """Verify a password in constant-ish time whether or not the user exists."""
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        ok: bool = _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    return ok and user is not None and user.password_hash is not None
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -34,6 +34,8 @@ class HubSettings:
     login_lockout_seconds: int = 300
     # Reverse proxies in front of the hub whose X-Forwarded-* headers are believed.
     trusted_proxies: int = 0
+    # argon2id cost of new password hashes (hub/accounts.py HASH_COSTS): "standard" or "test".
+    password_hash_cost: str = "standard"  # noqa: S105 - a cost name, not a password
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class Config:
             )
         if not self.hub.debug and len(self.hub.secret_key) < 16:
             raise ConfigError("HUB_SECRET_KEY is too short: use at least 16 random characters.")
+        if self.hub.password_hash_cost not in ("standard", "test"):
+            raise ConfigError("[hub] password_hash_cost must be 'standard' (or 'test' in tests).")
         if self.hub.language not in ("fr", "en"):
             raise ConfigError("[hub] language must be 'fr' or 'en'.")
         if self.stripe.billing_mode not in ("per_order", "weekly", "monthly"):

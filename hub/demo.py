@@ -136,6 +136,7 @@ def seed_demo(
     session: Session,
     progress: Callable[[str], None],
     *,
+    passwords: accounts.Passwords,
     seed: int = 2026,
     now: datetime | None = None,
 ) -> str:
@@ -143,7 +144,7 @@ def seed_demo(
     admin_email = USERS[0][1]
     password = _new_password()
     # Hashed before the transaction: argon2 is slow and must not hold SQLite's write lock.
-    password_hash = accounts.hash_password(password)
+    password_hash = passwords.hash(password)
     with write_transaction(session):
         if session.scalars(sa.select(User.id).where(User.email == admin_email)).first():
             return (

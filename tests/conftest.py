@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub import create_app
-from hub.accounts import _hasher, create_token
+from hub.accounts import Passwords, create_token
 from hub.config import load_config
 from hub.db import Base, Database, get_session, write_transaction
 from hub.ledger.catalogue import seed_default_catalogue
@@ -32,8 +33,9 @@ PG_ADMIN_URL = os.environ.get(
 )
 BACKENDS = [b for b in os.environ.get("HUB_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 PASSWORD = "correct horse battery"
-# Hashed once per run: argon2id at production cost takes ~0.1 s per hash.
-_PASSWORD_HASH = _hasher.hash(PASSWORD)
+# The tests' apps hash at argon2's floor ([hub] password_hash_cost = "test"); the tests about
+# hashing itself (tests/unit/test_passwords.py, the CLI's user creation) use the real cost.
+_PASSWORD_HASH = Passwords("test").hash(PASSWORD)
 
 
 @dataclass
@@ -99,6 +101,7 @@ def make_app(database: TestDatabase, tmp_path: Path, **sections: dict[str, Any])
             "instance_path": str(tmp_path / "instance"),
             "base_url": "http://localhost",
             "log_level": "WARNING",
+            "password_hash_cost": "test",
         },
         "jobs": {"embedded": False},
     }
@@ -168,12 +171,32 @@ def client(app: Flask) -> FlaskClient:
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     """Sign in through the real login form, CSRF token included."""
-    page = client.get("/login")
-    token = csrf_from(page.get_data(as_text=True))
-    response = client.post(
-        "/login", data={"email": user.email, "password": password, "csrf_token": token}
-    )
+    response = post_form(client, "/login", "/login", {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+class SignIn(Protocol):
+    def __call__(self, role: str, *, english: bool = True) -> FlaskClient: ...
+
+
+@pytest.fixture
+def signed_in(app: Flask, users: Users) -> SignIn:
+    """Return a maker of clients signed in as the user of a role, reading English by default."""
+
+    def sign_in(role: str, *, english: bool = True) -> FlaskClient:
+        client = app.test_client()
+        login(client, users.by_role(role))
+        if english:
+            read_in_english(client)
+        return client
+
+    return sign_in
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Sign in as a user and read the pages in English, the language of the assertions."""
+    login(client, user)
+    read_in_english(client)
 
 
 def read_in_english(client: FlaskClient) -> None:
@@ -191,6 +214,18 @@ def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def post_form(
+    client: FlaskClient,
+    page_url: str,
+    post_url: str,
+    data: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> TestResponse:
+    """Open the page holding a form, read its CSRF token and post the form's data with it."""
+    token = csrf_from(client.get(page_url).get_data(as_text=True))
+    return client.post(post_url, data={**(data or {}), "csrf_token": token}, **kwargs)
 
 
 def api_token(app: Flask, user: User) -> str:

@@ -9,12 +9,12 @@ from flask import Flask
 
 from hub.api import auth, customers, errors, openapi, orders, services
 from hub.api.blueprint import bp
-from hub.web.security import csrf
 
 __all__ = ["auth", "bp", "customers", "errors", "init_app", "openapi", "orders", "services"]
 
 
 def init_app(app: Flask) -> None:
     """Register the API; tokens, not cookies, authenticate it, so CSRF does not apply."""
-    csrf.exempt(bp)
+    # The pages' CSRFProtect, registered by init_web before this runs.
+    app.extensions["csrf"].exempt(bp)
     app.register_blueprint(bp)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-PREFIX = "/api/v1"
+from hub.http_errors import API_PREFIX
+
+PREFIX = API_PREFIX
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)

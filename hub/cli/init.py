@@ -30,8 +30,9 @@ def init_command(ctx: Context, demo: bool) -> None:
             added = seed_default_catalogue(session)
         click.echo(f"Catalogue: {added} service(s) added.")
         if demo:
+            from hub.accounts import passwords
             from hub.demo import seed_demo
 
-            report = seed_demo(session, progress=click.echo)
+            report = seed_demo(session, progress=click.echo, passwords=passwords(flask_app))
             click.echo(report)
             click.echo(f"Sign in at {get_config(flask_app).hub.base_url}/login.")

@@ -39,7 +39,7 @@ def user_create(
         session = get_session()
         try:
             # Hashed first: argon2 is slow and must not hold SQLite's write lock.
-            password_hash = accounts.hash_password(password)
+            password_hash = accounts.passwords(ctx.app).hash(password)
             with write_transaction(session):
                 user = accounts.create_user(
                     session, email, role, name=name, password_hash=password_hash

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hub.db import utcnow
 from hub.errors import N_, NotFound, StaleEdit
 from hub.ledger import validation
 from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import customer_snapshot
 from hub.models import Customer
+from hub.sql import utcnow
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import business_zone, utcnow
 from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
@@ -29,6 +28,7 @@ from hub.models import (
     Role,
     User,
 )
+from hub.sql import business_zone, utcnow
 
 # -- reading -------------------------------------------------------------------------------
 

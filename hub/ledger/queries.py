@@ -15,10 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import utcnow
 from hub.errors import N_, InvalidInput
 from hub.ledger.actor import Actor
 from hub.models import BillingStatus, Customer, Order, OrderStatus, Role
+from hub.sql import utcnow
 
 MAX_LIMIT = 200
 #: How old a change must be before an updated_since listing shows it. A transaction stamps

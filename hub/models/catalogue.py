@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, UTCDateTime, enum_type, utcnow
+from hub.sql import Base, UTCDateTime, enum_type, utcnow
 
 
 class ServiceUnit(enum.StrEnum):

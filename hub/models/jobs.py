@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, UTCDateTime, enum_type, utcnow
+from hub.sql import Base, UTCDateTime, enum_type, utcnow
 
 
 class JobOutcome(enum.StrEnum):

@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import Base, UTCDateTime, enum_type, utcnow
 from hub.models.catalogue import ServiceUnit
 from hub.models.customers import Customer
 from hub.models.users import User
+from hub.sql import Base, UTCDateTime, enum_type, utcnow
 
 
 class OrderStatus(enum.StrEnum):

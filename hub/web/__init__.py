@@ -1,4 +1,4 @@
-"""The web layer: pages, the JSON API and health checks, wired onto the app."""
+"""The web layer: pages and health checks, wired onto the app."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    """Register extensions, security, translations and every blueprint."""
-    from hub.api import init_app as init_api
+    """Register extensions, security, translations and every page blueprint."""
     from hub.web import (
         admin,
         auth,
@@ -35,4 +34,3 @@ def init_web(app: Flask) -> None:
     missions.init_app(app)
     admin.init_app(app)
     sync.init_app(app)
-    init_api(app)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user
@@ -110,7 +120,7 @@ def create_user() -> ResponseReturnValue:
         return _users_page(kept, errors, 422)
     session = get_session()
     # Hashed before the transaction: argon2 is slow and must not hold SQLite's write lock.
-    password_hash = accounts.hash_password(fields["password"])
+    password_hash = accounts.passwords(current_app).hash(fields["password"])
     try:
         with write_transaction(session):
             user = accounts.create_user(
@@ -179,7 +189,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
 def reset_password(user_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
-        password_hash = accounts.hash_password(request.form.get("password", ""))
+        password_hash = accounts.passwords(current_app).hash(request.form.get("password", ""))
         with write_transaction(session):
             person = _load_user(user_id)
             accounts.set_password(session, person, password_hash)

@@ -116,7 +116,8 @@ def login() -> ResponseReturnValue:
             status = 429
         else:
             user = accounts.find_user(db, email) if email else None
-            ok = accounts.check_password(user, password) and user is not None and user.active
+            checked = accounts.passwords(current_app).check(user, password)
+            ok = checked and user is not None and user.active
             if ok:
                 with write_transaction(db):
                     accounts.forget_attempt(db, email_key, address_key)

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from hub.api.errors import http_error, is_api_request
 from hub.errors import N_
+from hub.http_errors import http_error, is_api_request
 
 _PAGES: dict[int, tuple[str, str]] = {
     400: (

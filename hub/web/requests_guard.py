@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, request
 
-from hub.api.errors import is_api_request
+from hub.http_errors import is_api_request
 
 
 def refuse_nul() -> None:

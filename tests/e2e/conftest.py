@@ -6,10 +6,15 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
+
+if TYPE_CHECKING:
+    # Types only: Playwright is loaded when a browser test runs.
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 CHROMIUM = os.environ.get("HUB_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,7 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-PHONE = {"width": 375, "height": 740}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
 @pytest.fixture
@@ -39,7 +44,7 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: the test command installs Debian's chromium package.")
     from playwright.sync_api import sync_playwright
@@ -51,9 +56,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def phone(browser: object) -> Iterator[object]:
+def phone(browser: Browser) -> Iterator[Page]:
     """A fresh phone-sized browser context (375 px wide), closed after the test."""
-    context = browser.new_context(viewport=PHONE, locale="fr-FR")  # type: ignore[attr-defined]
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

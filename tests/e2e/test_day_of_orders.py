@@ -4,6 +4,7 @@ marks it done on theirs, and the ledger keeps the history and the outbox rows.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,22 +15,26 @@ from hub.db import get_session
 from hub.models import Customer, Order, OrderEvent, OutboxRow
 from tests.conftest import PASSWORD, Users
 
+if TYPE_CHECKING:
+    # Types only: Playwright is loaded when a browser test runs.
+    from playwright.sync_api import Browser, Page
+
 pytestmark = pytest.mark.e2e
 
 
-def _sign_in(page, base: str, email: str) -> None:
+def _sign_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#f-email", email)
     page.fill("#f-password", PASSWORD)
     page.click("button.primary")
 
 
-def _no_sideways_scroll(page) -> None:
+def _no_sideways_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
 def test_concierge_records_an_order_and_the_provider_marks_it_done_on_phones(
-    app: Flask, live_server: str, browser, phone, users: Users
+    app: Flask, live_server: str, browser: Browser, phone: Page, users: Users
 ) -> None:
     when = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(hours=2)).replace(second=0)
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from flask import Flask
 
 from tests.conftest import PASSWORD, Users
 from tests.integration.test_pages_missions import make_mission
 
+if TYPE_CHECKING:
+    # Types only: Playwright is loaded when a browser test runs.
+    from playwright.sync_api import Page
+
 pytestmark = pytest.mark.e2e
 
 
 def test_a_provider_marks_a_mission_done_on_a_phone_without_sideways_scrolling(
-    app: Flask, live_server: str, phone, users: Users
+    app: Flask, live_server: str, phone: Page, users: Users
 ) -> None:
     ref = make_mission(
         app,

@@ -7,12 +7,13 @@ import logging
 
 import pytest
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from hub.accounts import create_token, revoke_token
 from hub.db import get_session, write_transaction
 from hub.logs import JsonFormatter
 from hub.models import ApiToken, User
-from tests.conftest import Users, api_token, login
+from tests.conftest import SignIn, Users, api_token
 from tests.integration.test_api_support import (
     WHEN,
     api_as,
@@ -37,7 +38,7 @@ PROTECTED = [
 ]
 
 
-def _call(app: Flask, method: str, path: str, headers: dict[str, str]):
+def _call(app: Flask, method: str, path: str, headers: dict[str, str]) -> TestResponse:
     return app.test_client().open("/api/v1" + path, method=method, json={}, headers=headers)
 
 
@@ -81,9 +82,8 @@ def test_a_deactivated_user_s_token_stops_working(app: Flask, users: Users) -> N
     )
 
 
-def test_a_signed_in_browser_session_is_not_enough(app: Flask, users: Users) -> None:
-    client = app.test_client()
-    login(client, users.admin)
+def test_a_signed_in_browser_session_is_not_enough(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("admin", english=False)
     assert_error(client.get("/api/v1/orders"), 401, "unauthorized")
     response = client.post("/api/v1/customers", json={"name": "Cookie Monster"})
     assert_error(response, 401, "unauthorized")

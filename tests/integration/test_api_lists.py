@@ -46,7 +46,7 @@ def _walk(api: Api, path: str, between_pages: Any = None) -> tuple[list[str], in
 
 def _backdate(app: Flask, refs: list[str], by: timedelta) -> None:
     """Move these orders' last change into the past, as if it had happened that long ago."""
-    orders = Order.__table__
+    orders = sa.Table("orders", Order.metadata)
     with app.app_context():
         session = get_session()
         with write_transaction(session):

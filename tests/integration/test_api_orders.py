@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -220,12 +222,13 @@ def test_an_edit_needs_a_version_and_valid_fields(app: Flask, users: Users) -> N
     before = counts(app)
     assert_error(api.patch(f"/orders/{ref}", {"notes": "x"}), 422, "invalid", "version")
     version = order["version"]
-    for body, field in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"lines": []}, "lines"),
         ({"lines": [{"service_code": "NOPE"}]}, "lines.0.service_code"),
         ({"notes": 12}, "notes"),
         ({"customer_id": new_customer(api, "Paul Durand", "paul@example.com")}, "customer_id"),
-    ]:
+    ]
+    for body, field in cases:
         assert_error(
             api.patch(f"/orders/{ref}", {**body, "version": version}), 422, "invalid", field
         )

@@ -9,22 +9,21 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub import accounts
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import LoginThrottle, User
 from tests import conftest
-from tests.conftest import PASSWORD, Users, csrf_from, login, make_app, read_in_english
+from tests.conftest import PASSWORD, Users, csrf_from, login, make_app, post_form, read_in_english
 
 WRONG = "Wrong e-mail or password."
 
 
-def sign_in(client: FlaskClient, email: str, password: str, query: str = "") -> object:
+def sign_in(client: FlaskClient, email: str, password: str, query: str = "") -> TestResponse:
     read_in_english(client)
-    page = client.get("/login" + query)
-    token = csrf_from(page.get_data(as_text=True))
-    return client.post(
-        "/login" + query, data={"email": email, "password": password, "csrf_token": token}
+    return post_form(
+        client, "/login" + query, "/login" + query, {"email": email, "password": password}
     )
 
 
@@ -38,7 +37,7 @@ def change_user(app: Flask, user: User, action: str) -> None:
                 accounts.set_active(session, person, False)
             else:
                 accounts.set_password(
-                    session, person, accounts.hash_password("another long password")
+                    session, person, accounts.Passwords("test").hash("another long password")
                 )
 
 
@@ -219,12 +218,8 @@ def test_signed_in_visitors_of_the_login_page_go_home(client: FlaskClient, users
 # -- cookies, headers, language ------------------------------------------------------------
 
 
-def _session_cookie(response: object) -> str:
-    cookies = [
-        c
-        for c in response.headers.getlist("Set-Cookie")  # type: ignore[attr-defined]
-        if c.startswith("hub_session=")
-    ]
+def _session_cookie(response: TestResponse) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("hub_session=")]
     assert cookies, "no session cookie was set"
     return cookies[0]
 
@@ -282,10 +277,7 @@ def test_the_language_switches_to_english_and_back(client: FlaskClient) -> None:
 def test_the_language_switch_ignores_unknown_languages_and_off_site_targets(
     client: FlaskClient,
 ) -> None:
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/language", data={"lang": "xx", "next": "//evil.example", "csrf_token": token}
-    )
+    response = post_form(client, "/login", "/language", {"lang": "xx", "next": "//evil.example"})
     assert response.headers["Location"] == "/login"
     assert '<html lang="fr">' in client.get("/login").get_data(as_text=True)
 

@@ -66,6 +66,7 @@ def _make_hub(url: str, tmp_path: Path) -> Hub:
         "HUB_SECRET_KEY": SECRET,
         "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
         "HUB_LOG_LEVEL": "WARNING",
+        "HUB_PASSWORD_HASH_COST": "test",
         "HUB_DEBUG": None,
     }
     return Hub(db=Database(url), env=env, runner=CliRunner())
@@ -153,7 +154,7 @@ def test_init_demo_fills_every_state_through_the_ledger_once(hub: Hub) -> None:
     with hub.session() as session:
         users = list(session.scalars(sa.select(User)))
         assert sorted(u.role for u in users) == ["admin"] + ["concierge"] * 2 + ["provider"] * 3
-        assert all(accounts.check_password(u, password) for u in users)
+        assert all(accounts.Passwords().check(u, password) for u in users)
         customers = list(session.scalars(sa.select(Customer)))
         assert len(customers) == 25
         assert any(c.email is None for c in customers)
@@ -201,20 +202,23 @@ def test_user_create_reads_the_password_from_stdin(hub: Hub) -> None:
             "Léa Roux",
             "--password-stdin",
             input=PASSWORD + "\n",
+            # The production cost, which the other tests trade for a cheap one.
+            HUB_PASSWORD_HASH_COST=None,
         )
     )
     assert "Created concierge lea@example.com" in output
     user = _user(hub, "lea@example.com")
     assert user is not None
     assert (user.role, user.name, user.active) == ("concierge", "Léa Roux", True)
-    assert accounts.check_password(user, PASSWORD)
+    assert (user.password_hash or "").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts.Passwords().check(user, PASSWORD)
     assert PASSWORD not in output
 
 
 def test_user_create_asks_for_the_password_twice(hub: Hub) -> None:
     _ok(hub("user", "create", "ops@example.com", "--role", "admin", input=f"{PASSWORD}\n" * 2))
     user = _user(hub, "ops@example.com")
-    assert user is not None and accounts.check_password(user, PASSWORD)
+    assert user is not None and accounts.Passwords().check(user, PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -252,7 +256,7 @@ def test_user_create_refuses_a_second_user_with_the_same_email(hub: Hub) -> None
     assert "already exists" in result.output
     user = _user(hub, "claire@example.com")
     assert user is not None and user.role == "concierge"
-    assert accounts.check_password(user, PASSWORD)
+    assert accounts.Passwords().check(user, PASSWORD)
     assert hub.count(User) == 1
 
 

@@ -6,11 +6,12 @@ import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
-from connectors.base import Event, Outcome, SingleEventConnector
+from connectors.base import Connector, Event, Outcome, SingleEventConnector
 from connectors.recording import RecordingConnector
 from hub.db import get_session, utcnow, write_transaction
 from hub.delivery import control
@@ -18,6 +19,8 @@ from hub.ledger.actor import Actor
 from hub.models import OutboxStatus
 from jobs import claims
 from jobs.dispatcher import dispatch_batch, drain
+from jobs.spec import RunCounts
+from tests.conftest import Users
 from tests.integration.workers import add_events, outbox, recorder, settings
 
 ADMIN = Actor.system("test")
@@ -27,7 +30,7 @@ def _longest(low: float, high: float) -> float:
     return high
 
 
-def _dispatch(app: Flask, connector, **kwargs) -> tuple[int, object]:
+def _dispatch(app: Flask, connector: Connector, **kwargs: Any) -> tuple[int, RunCounts]:
     options = {k: kwargs.pop(k) for k in ("now", "stopping", "jitter") if k in kwargs}
     with app.app_context():
         return dispatch_batch(get_session(), connector, settings(**kwargs), **options)
@@ -327,7 +330,7 @@ def test_only_dead_letters_can_be_replayed(app: Flask, tmp_path: Path, status: s
 
 
 def test_a_ledger_commit_notifies_listening_workers_and_a_rollback_does_not(
-    app: Flask, users, backend: str
+    app: Flask, users: Users, backend: str
 ) -> None:
     if backend != "postgresql":
         pytest.skip("SQLite workers poll; only PostgreSQL has LISTEN/NOTIFY")

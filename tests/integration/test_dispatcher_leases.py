@@ -222,7 +222,9 @@ def test_replaying_thousands_of_dead_letters_is_one_statement_and_one_audit_entr
                 sa.select(OutboxRow.connector + ":" + OutboxRow.status, sa.func.count()).group_by(
                     OutboxRow.connector, OutboxRow.status
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         (entry,) = session.scalars(sa.select(AuditEntry))
         session.commit()

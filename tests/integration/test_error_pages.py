@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import Users, csrf_from, login
+from tests.conftest import Users, login, post_form
 
 
 def test_an_unknown_page_is_a_french_404_page(client: FlaskClient, users: Users) -> None:
@@ -43,10 +43,7 @@ def test_api_addresses_still_answer_json(client: FlaskClient) -> None:
 
 
 def test_the_chosen_language_survives_signing_in(client: FlaskClient, users: Users) -> None:
-    page = client.get("/login")
-    client.post(
-        "/language", data={"lang": "en", "csrf_token": csrf_from(page.get_data(as_text=True))}
-    )
+    post_form(client, "/login", "/language", {"lang": "en"})
     login(client, users.concierge)
     board = client.get("/board").get_data(as_text=True)
     assert 'lang="en"' in board

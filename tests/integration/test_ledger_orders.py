@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from hub.db import business_zone, get_db, get_session, write_transaction
 from hub.errors import InvalidInput, StaleEdit, TransitionError
@@ -31,13 +33,13 @@ from tests.conftest import Users, make_app
 WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
-def _customer(session, email: str | None = "jeanne@example.com") -> int:
+def _customer(session: Session, email: str | None = "jeanne@example.com") -> int:
     data = CustomerInput.parse({"name": "Jeanne Martin", "email": email, "address": "3 rue X"})
     with write_transaction(session):
         return create_customer(session, data).id
 
 
-def _order(session, users: Users, **extra) -> str:
+def _order(session: Session, users: Users, **extra: Any) -> str:
     customer_id = _customer(session)
     data = OrderInput.parse(
         {
@@ -51,6 +53,7 @@ def _order(session, users: Users, **extra) -> str:
     )
     with write_transaction(session):
         order = create_order(session, Actor.of(users.concierge), data)
+        assert order.ref is not None
         return order.ref
 
 

@@ -14,7 +14,7 @@ from hub import accounts
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import LoginThrottle
 from tests import conftest
-from tests.conftest import PASSWORD, Users, csrf_from, make_app
+from tests.conftest import PASSWORD, Users, csrf_from, make_app, post_form
 
 WRONG = "Wrong e-mail or password"
 
@@ -22,11 +22,8 @@ WRONG = "Wrong e-mail or password"
 def _sign_in(
     client: FlaskClient, email: str, password: str, headers: dict[str, str] | None = None
 ) -> int:
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": token},
-        headers=headers or {},
+    response = post_form(
+        client, "/login", "/login", {"email": email, "password": password}, headers=headers or {}
     )
     return response.status_code
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.test import TestResponse
 
 from hub import accounts
 from hub.db import get_session, write_transaction
@@ -19,7 +20,7 @@ from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import OrderInput, create_order, get_order
 from hub.models import ApiToken, Service, User
-from tests.conftest import PASSWORD, Users, csrf_from, login, read_in_english
+from tests.conftest import PASSWORD, Users, login, post_form, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -28,10 +29,11 @@ def session_csrf(app: Flask, client: FlaskClient) -> str:
     """Return a valid CSRF token for the client's session, for posts from pages it cannot open."""
     with client.session_transaction() as session:
         raw = session.setdefault("csrf_token", secrets.token_hex(20))
+    assert app.secret_key is not None
     return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
-def post(app: Flask, client: FlaskClient, url: str, **data: str) -> object:
+def post(app: Flask, client: FlaskClient, url: str, **data: str) -> TestResponse:
     return client.post(url, data={**data, "csrf_token": session_csrf(app, client)})
 
 
@@ -40,9 +42,21 @@ def user_row(app: Flask, email: str) -> User | None:
         return accounts.find_user(get_session(), email)
 
 
+def user_of(app: Flask, email: str) -> User:
+    user = user_row(app, email)
+    assert user is not None, email
+    return user
+
+
 def service_row(app: Flask, code: str) -> Service | None:
     with app.app_context():
         return get_session().scalars(sa.select(Service).where(Service.code == code)).first()
+
+
+def service_of(app: Flask, code: str) -> Service:
+    service = service_row(app, code)
+    assert service is not None, code
+    return service
 
 
 def count(app: Flask, model: type) -> int:
@@ -52,8 +66,7 @@ def count(app: Flask, model: type) -> int:
 
 @pytest.fixture
 def admin(client: FlaskClient, users: Users) -> FlaskClient:
-    login(client, users.admin)
-    read_in_english(client)
+    sign_in(client, users.admin)
     return client
 
 
@@ -90,9 +103,9 @@ def test_other_roles_get_403_on_every_admin_page_and_form(
     for url, data in POSTS:
         response = post(app, client, url.format(id=me.id), **data)
         assert response.status_code == 403, url
-    assert user_row(app, me.email).role == role  # type: ignore[union-attr]
+    assert user_of(app, me.email).role == role
     assert user_row(app, "x@example.com") is None
-    assert service_row(app, "PARCEL").label == "Réception de colis"  # type: ignore[union-attr]
+    assert service_of(app, "PARCEL").label == "Réception de colis"
 
 
 def test_an_admin_opens_every_admin_page(admin: FlaskClient, users: Users) -> None:
@@ -104,7 +117,7 @@ def test_posts_without_csrf_are_refused(app: Flask, admin: FlaskClient, users: U
     for url, data in POSTS:
         assert admin.post(url.format(id=users.provider.id), data=data).status_code == 400, url
     assert user_row(app, "x@example.com") is None
-    assert user_row(app, users.provider.email).active  # type: ignore[union-attr]
+    assert user_of(app, users.provider.email).active
 
 
 # -- users ---------------------------------------------------------------------------------
@@ -188,14 +201,14 @@ def test_a_new_user_needs_a_password(app: Flask, admin: FlaskClient) -> None:
 def test_admin_changes_a_role(app: Flask, admin: FlaskClient, users: Users) -> None:
     response = post(app, admin, f"/admin/users/{users.provider.id}/role", role="concierge")
     assert response.status_code == 302
-    assert user_row(app, users.provider.email).role == "concierge"  # type: ignore[union-attr]
+    assert user_of(app, users.provider.email).role == "concierge"
 
 
 def test_an_unknown_role_is_refused(app: Flask, admin: FlaskClient, users: Users) -> None:
     response = post(app, admin, f"/admin/users/{users.provider.id}/role", role="superuser")
     assert response.status_code == 422
     assert "Choose a role" in response.get_data(as_text=True)
-    assert user_row(app, users.provider.email).role == "provider"  # type: ignore[union-attr]
+    assert user_of(app, users.provider.email).role == "provider"
 
 
 def test_an_admin_cannot_remove_their_own_admin_role(
@@ -204,14 +217,14 @@ def test_an_admin_cannot_remove_their_own_admin_role(
     response = post(app, admin, f"/admin/users/{users.admin.id}/role", role="concierge")
     assert response.status_code == 403
     assert "your own admin role" in response.get_data(as_text=True)
-    assert user_row(app, users.admin.email).role == "admin"  # type: ignore[union-attr]
+    assert user_of(app, users.admin.email).role == "admin"
 
 
 def test_an_admin_cannot_deactivate_themself(app: Flask, admin: FlaskClient, users: Users) -> None:
     response = post(app, admin, f"/admin/users/{users.admin.id}/active", active="0")
     assert response.status_code == 403
     assert "your own account" in response.get_data(as_text=True)
-    assert user_row(app, users.admin.email).active  # type: ignore[union-attr]
+    assert user_of(app, users.admin.email).active
     assert admin.get("/admin/users").status_code == 200
 
 
@@ -292,7 +305,7 @@ def test_deactivating_ends_sessions_and_revokes_tokens_and_reactivating_restores
     assert "Deactivated" in html and "Reactivate" in html
 
     assert post(app, admin, f"/admin/users/{users.provider.id}/active", active="1").status_code
-    assert user_row(app, users.provider.email).active  # type: ignore[union-attr]
+    assert user_of(app, users.provider.email).active
     login(provider, users.provider)
     assert provider.get("/missions").status_code == 200
     with app.app_context():
@@ -304,7 +317,7 @@ def test_an_unknown_access_choice_changes_nothing(
 ) -> None:
     response = post(app, admin, f"/admin/users/{users.provider.id}/active", active="maybe")
     assert response.status_code == 400
-    assert user_row(app, users.provider.email).active  # type: ignore[union-attr]
+    assert user_of(app, users.provider.email).active
 
 
 def test_password_reset_ends_the_users_sessions_and_sets_the_new_password(
@@ -325,11 +338,11 @@ def test_password_reset_ends_the_users_sessions_and_sets_the_new_password(
 def test_a_short_new_password_is_refused_and_nothing_changes(
     app: Flask, admin: FlaskClient, users: Users
 ) -> None:
-    old_hash = user_row(app, users.provider.email).password_hash  # type: ignore[union-attr]
+    old_hash = user_of(app, users.provider.email).password_hash
     response = post(app, admin, f"/admin/users/{users.provider.id}/password", password="short")
     assert response.status_code == 422
     assert "at least 10 characters" in response.get_data(as_text=True)
-    assert user_row(app, users.provider.email).password_hash == old_hash  # type: ignore[union-attr]
+    assert user_of(app, users.provider.email).password_hash == old_hash
 
 
 def test_an_admin_resetting_their_own_password_stays_signed_in(
@@ -505,7 +518,7 @@ def test_a_service_code_already_taken_is_refused(app: Flask, admin: FlaskClient)
     )
     assert response.status_code == 422
     assert "already taken" in response.get_data(as_text=True)
-    assert service_row(app, "PARCEL").label == "Réception de colis"  # type: ignore[union-attr]
+    assert service_of(app, "PARCEL").label == "Réception de colis"
 
 
 def test_edit_form_shows_the_price_as_people_type_it(admin: FlaskClient) -> None:
@@ -537,7 +550,7 @@ def test_a_new_price_applies_to_new_orders_only(
     )
 
     assert response.status_code == 302
-    assert service_row(app, "ASSEMBLY").unit_price_cents == 4000  # type: ignore[union-attr]
+    assert service_of(app, "ASSEMBLY").unit_price_cents == 4000
     with app.app_context():
         session = get_session()
         old = get_order(session, old_ref)  # type: ignore[arg-type]
@@ -580,7 +593,7 @@ def test_the_code_of_a_service_cannot_change(app: Flask, admin: FlaskClient) -> 
         vat_bp="2000",
     )
     assert service_row(app, "OTHER") is None
-    assert service_row(app, "ASSEMBLY").label == "Montage"  # type: ignore[union-attr]
+    assert service_of(app, "ASSEMBLY").label == "Montage"
 
 
 def test_unknown_services_give_404(app: Flask, admin: FlaskClient) -> None:
@@ -595,9 +608,9 @@ def test_unknown_services_give_404(app: Flask, admin: FlaskClient) -> None:
 
 def test_admin_retires_a_service_and_brings_it_back(app: Flask, admin: FlaskClient) -> None:
     assert post(app, admin, "/admin/services/PET/active", active="0").status_code == 302
-    assert not service_row(app, "PET").active  # type: ignore[union-attr]
+    assert not service_of(app, "PET").active
     assert post(app, admin, "/admin/services/PET/active", active="1").status_code == 302
-    assert service_row(app, "PET").active  # type: ignore[union-attr]
+    assert service_of(app, "PET").active
     assert post(app, admin, "/admin/services/PET/active", active="").status_code == 400
 
 
@@ -636,13 +649,7 @@ def test_sign_in_with_the_old_password_fails_after_a_reset(
 ) -> None:
     post(app, admin, f"/admin/users/{users.provider.id}/password", password=NEW_PASSWORD)
     other = app.test_client()
-    page = other.get("/login")
-    response = other.post(
-        "/login",
-        data={
-            "email": users.provider.email,
-            "password": PASSWORD,
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-        },
+    response = post_form(
+        other, "/login", "/login", {"email": users.provider.email, "password": PASSWORD}
     )
     assert response.status_code == 401

@@ -13,46 +13,25 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
-from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
-    OrderInput,
     apply_billing_news,
     cancel_order,
     complete_order,
-    create_order,
 )
-from hub.models import User
-from tests.conftest import Users, csrf_from, login
-
-
-def sign_in(client: FlaskClient, user: User) -> None:
-    """Sign in as staff and read the pages in English, the language of these assertions."""
-    login(client, user)
-    home = client.get("/", follow_redirects=True).get_data(as_text=True)
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(home)})
-
+from tests.conftest import Users, login, sign_in
+from tests.factories import make_customer, make_order
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def _customer(app: Flask, name: str, address: str) -> int:
-    with app.app_context():
-        session = get_session()
-        data = CustomerInput.parse({"name": name, "email": "x@example.com", "address": address})
-        with write_transaction(session):
-            return create_customer(session, data).id
+    return make_customer(app, name=name, email="x@example.com", address=address)
 
 
 def _order(app: Flask, users: Users, customer_id: int, **extra: Any) -> str:
-    with app.app_context():
-        session = get_session()
-        data = OrderInput.parse(
-            {"customer_id": customer_id, "lines": [{"service_code": "KEYS"}], **extra}
-        )
-        with write_transaction(session):
-            ref = create_order(session, Actor.of(users.concierge), data).ref
-        assert ref is not None
-        return ref
+    return make_order(
+        app, customer_id, by=users.concierge, lines=[{"service_code": "KEYS"}], **extra
+    )
 
 
 def _mission(app: Flask, users: Users, customer_id: int, when: datetime, provider: int) -> str:

@@ -11,15 +11,8 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
 from hub.ledger.customers import CustomerInput, create_customer, update_customer
-from hub.models import Customer, OutboxRow, User
-from tests.conftest import Users, csrf_from, login
-
-
-def sign_in(client: FlaskClient, user: User) -> None:
-    """Sign in as staff and read the pages in English, the language of these assertions."""
-    login(client, user)
-    home = client.get("/", follow_redirects=True).get_data(as_text=True)
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(home)})
+from hub.models import Customer, OutboxRow
+from tests.conftest import Users, csrf_from, login, post_form, sign_in
 
 
 def _add_customer(app: Flask, name: str = "Jeanne Martin", **fields: str | None) -> int:
@@ -88,11 +81,11 @@ def test_creating_a_customer_stores_it_with_its_outbox_row(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     sign_in(client, users.concierge)
-    token = csrf_from(client.get("/customers/new").get_data(as_text=True))
-    response = client.post(
+    response = post_form(
+        client,
         "/customers/new",
-        data={
-            "csrf_token": token,
+        "/customers/new",
+        {
             "name": "Marc Dubois",
             "email": "Marc@Example.com",
             "phone": "+33 6 00 00 00 00",
@@ -113,10 +106,11 @@ def test_bad_customer_input_names_every_field_and_stores_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     sign_in(client, users.concierge)
-    token = csrf_from(client.get("/customers/new").get_data(as_text=True))
-    response = client.post(
+    response = post_form(
+        client,
         "/customers/new",
-        data={"csrf_token": token, "name": "  ", "email": "not-an-email", "phone": "call me"},
+        "/customers/new",
+        {"name": "  ", "email": "not-an-email", "phone": "call me"},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422

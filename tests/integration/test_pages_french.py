@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session
 from hub.models import Order
-from tests.conftest import Users, csrf_from, login
+from tests.conftest import Users, csrf_from, login, post_form
 from tests.integration.test_pages_missions import make_mission
 from tests.unit.test_translations import TRANSLATIONS
 
@@ -57,8 +57,7 @@ def page_text(client: FlaskClient, url: str) -> str:
 
 def switch_to(client: FlaskClient, lang: str, *, on: str) -> None:
     """Press a language button in the footer of the page at `on`."""
-    token = csrf_from(client.get(on).get_data(as_text=True))
-    response = client.post("/language", data={"lang": lang, "next": on, "csrf_token": token})
+    response = post_form(client, on, "/language", {"lang": lang, "next": on})
     assert response.headers["Location"] == on
 
 
@@ -154,11 +153,11 @@ def test_a_bad_amount_on_the_new_order_form_is_explained_in_french(
     app: Flask, client: FlaskClient, users: Users
 ) -> None:
     login(client, users.concierge)
-    token = csrf_from(client.get("/orders/new").get_data(as_text=True))
-    response = client.post(
+    response = post_form(
+        client,
         "/orders/new",
-        data={
-            "csrf_token": token,
+        "/orders/new",
+        {
             "customer.name": "Marc Dubois",
             "lines.0.service_code": "ASSEMBLY",
             "lines.0.quantity": "1",
@@ -179,11 +178,11 @@ def test_a_recorded_order_is_confirmed_in_french_with_its_reference(
     client: FlaskClient, users: Users
 ) -> None:
     login(client, users.concierge)
-    token = csrf_from(client.get("/orders/new").get_data(as_text=True))
-    response = client.post(
+    response = post_form(
+        client,
         "/orders/new",
-        data={
-            "csrf_token": token,
+        "/orders/new",
+        {
             "customer.name": "Marc Dubois",
             "lines.0.service_code": "ASSEMBLY",
             "lines.0.quantity": "1,5",
@@ -201,11 +200,11 @@ def test_a_forbidden_state_change_names_the_states_in_french(
     client: FlaskClient, users: Users
 ) -> None:
     login(client, users.concierge)
-    token = csrf_from(client.get("/orders/new").get_data(as_text=True))
-    recorded = client.post(
+    recorded = post_form(
+        client,
         "/orders/new",
-        data={
-            "csrf_token": token,
+        "/orders/new",
+        {
             "customer.name": "Marc Dubois",
             "lines.0.service_code": "PARCEL",
             "lines.0.quantity": "1",

@@ -9,21 +9,20 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
-from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
-    OrderInput,
     cancel_order,
     complete_order,
-    create_order,
     get_order,
     schedule_order,
 )
 from hub.models import Order, OrderEvent, OutboxRow
 from hub.web.missions import group_by_day
-from tests.conftest import Users, csrf_from, login, read_in_english
+from tests.conftest import Users, login, post_form, read_in_english
+from tests.factories import make_customer, make_order
 from tests.integration.test_pages_admin import session_csrf
 
 SOON = datetime.now(UTC) + timedelta(days=2)
@@ -39,34 +38,25 @@ def make_mission(
     notes: str | None = "Digicode 4521B, 3e étage",
 ) -> str:
     """Record a customer and an order scheduled for a provider, as a concierge would."""
-    with app.app_context():
-        session = get_session()
-        with write_transaction(session):
-            customer = create_customer(
-                session,
-                CustomerInput.parse(
-                    {
-                        "name": name,
-                        "phone": "+33 6 12 34 56 78",
-                        "address": "3 rue Oberkampf\n75011 Paris",
-                    }
-                ),
-            )
-            data = OrderInput.parse(
-                {
-                    "customer_id": customer.id,
-                    "lines": [
-                        {"service_code": "ASSEMBLY", "quantity": "1,5"},
-                        {"service_code": "PARCEL", "quantity": 2},
-                    ],
-                    "provider_id": provider_id or users.provider.id,
-                    "scheduled_at": when.isoformat(),
-                    "notes": notes,
-                }
-            )
-            order = create_order(session, Actor.of(users.concierge), data)
-            assert order.ref is not None
-            return order.ref
+    customer_id = make_customer(
+        app,
+        name=name,
+        email=None,
+        phone="+33 6 12 34 56 78",
+        address="3 rue Oberkampf\n75011 Paris",
+    )
+    return make_order(
+        app,
+        customer_id,
+        by=users.concierge,
+        lines=[
+            {"service_code": "ASSEMBLY", "quantity": "1,5"},
+            {"service_code": "PARCEL", "quantity": 2},
+        ],
+        provider_id=provider_id or users.provider.id,
+        scheduled_at=when.isoformat(),
+        notes=notes,
+    )
 
 
 def order_row(app: Flask, ref: str) -> Order:
@@ -74,10 +64,9 @@ def order_row(app: Flask, ref: str) -> Order:
         return get_order(get_session(), ref)
 
 
-def press_done(client: FlaskClient, ref: str, version: int | str) -> object:
+def press_done(client: FlaskClient, ref: str, version: int | str) -> TestResponse:
     read_in_english(client)
-    token = csrf_from(client.get("/missions").get_data(as_text=True))
-    return client.post(f"/missions/{ref}/done", data={"csrf_token": token, "version": str(version)})
+    return post_form(client, "/missions", f"/missions/{ref}/done", {"version": str(version)})
 
 
 # -- who may see the pages -----------------------------------------------------------------
@@ -101,14 +90,11 @@ def test_staff_cannot_open_the_providers_pages(
 def test_a_provider_lands_on_their_missions_after_signing_in(
     client: FlaskClient, users: Users
 ) -> None:
-    page = client.get("/login")
-    response = client.post(
+    response = post_form(
+        client,
         "/login",
-        data={
-            "email": users.provider.email,
-            "password": "correct horse battery",
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-        },
+        "/login",
+        {"email": users.provider.email, "password": "correct horse battery"},
     )
     assert response.headers["Location"] == "/missions"
 

@@ -13,46 +13,27 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
-from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.orders import (
     OrderInput,
     apply_billing_news,
     complete_order,
-    create_order,
     get_order,
     update_order,
 )
-from hub.models import Customer, Order, OrderEvent, OutboxRow, User
-from tests.conftest import Users, csrf_from, login
-
-
-def sign_in(client: FlaskClient, user: User) -> None:
-    """Sign in as staff and read the pages in English, the language of these assertions."""
-    login(client, user)
-    home = client.get("/", follow_redirects=True).get_data(as_text=True)
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(home)})
-
+from hub.models import Customer, Order, OrderEvent, OutboxRow
+from tests.conftest import Users, csrf_from, login, post_form, sign_in
+from tests.factories import make_customer, make_order
 
 WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # 10:30 in Paris
 
 
 def _customer(app: Flask, name: str = "Jeanne Martin", email: str | None = "j@example.com") -> int:
-    with app.app_context():
-        session = get_session()
-        data = CustomerInput.parse({"name": name, "email": email, "address": "3 rue Oberkampf"})
-        with write_transaction(session):
-            return create_customer(session, data).id
+    return make_customer(app, name=name, email=email, address="3 rue Oberkampf")
 
 
 def _order(app: Flask, users: Users, customer_id: int, **extra: Any) -> str:
     lines = extra.pop("lines", [{"service_code": "ASSEMBLY", "quantity": "1,5"}])
-    with app.app_context():
-        session = get_session()
-        data = OrderInput.parse({"customer_id": customer_id, "lines": lines, **extra})
-        with write_transaction(session):
-            ref = create_order(session, Actor.of(users.concierge), data).ref
-        assert ref is not None
-        return ref
+    return make_order(app, customer_id, by=users.concierge, lines=lines, **extra)
 
 
 def _stored(app: Flask, ref: str) -> Order:
@@ -76,7 +57,8 @@ def _form(client: FlaskClient, url: str = "/orders/new") -> str:
     return csrf_from(client.get(url).get_data(as_text=True))
 
 
-def _new_order_data(token: str, **fields: str) -> dict[str, str]:
+def _new_order_data(token: str = "", **fields: str) -> dict[str, str]:
+    # post_form replaces the empty token with the form's own.
     data = {
         "csrf_token": token,
         "lines.0.service_code": "ASSEMBLY",
@@ -170,15 +152,14 @@ def test_a_new_customer_typed_in_the_form_is_created_with_the_order(
 ) -> None:
     sign_in(client, users.concierge)
     data = _new_order_data(
-        _form(client),
         **{
             "customer.name": "Marc Dubois",
             "customer.email": "marc@example.com",
             "customer.phone": "06 11 22 33 44",
             "customer.address": "8 rue Ordener",
-        },
+        }
     )
-    response = client.post("/orders/new", data=data)
+    response = post_form(client, "/orders/new", "/orders/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     order = _stored(app, response.headers["Location"].rsplit("/", 1)[1])
     assert (order.customer.name, order.customer.email, order.customer.address) == (
@@ -223,8 +204,8 @@ def test_bad_input_on_any_field_is_a_422_next_to_the_field_and_stores_nothing(
     before = _counts(app)
     needs_customer = not any(key.startswith("customer") for key in typed)
     base = {"customer_id": str(customer_id)} if needs_customer and field != "customer_id" else {}
-    data = _new_order_data(_form(client), **{**base, **typed})
-    response = client.post("/orders/new", data=data)
+    data = _new_order_data(**{**base, **typed})
+    response = post_form(client, "/orders/new", "/orders/new", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="e-{field}"' in html
@@ -246,8 +227,8 @@ def test_a_form_with_no_line_at_all_is_refused(
         for i in range(3)
         for name in ("service_code", "quantity", "unit_price")
     }
-    data = _new_order_data(_form(client), customer_id=str(customer_id), **blank)
-    response = client.post("/orders/new", data=data)
+    data = _new_order_data(customer_id=str(customer_id), **blank)
+    response = post_form(client, "/orders/new", "/orders/new", data)
     assert response.status_code == 422
     assert 'id="e-lines"' in response.get_data(as_text=True)
     assert _counts(app)["orders"] == 0
@@ -259,14 +240,13 @@ def test_an_inline_customer_is_not_kept_when_the_ledger_refuses_the_order(
     sign_in(client, users.concierge)
     # Each line reads well, but together they exceed what one order may total.
     data = _new_order_data(
-        _form(client),
         **{
             "customer.name": "Marc Dubois",
             "lines.0.quantity": "10000",
             "lines.0.unit_price": "1000000",
-        },
+        }
     )
-    response = client.post("/orders/new", data=data)
+    response = post_form(client, "/orders/new", "/orders/new", data)
     assert response.status_code == 422
     assert "An order cannot exceed" in response.get_data(as_text=True)
     assert _counts(app) == {"orders": 0, "customers": 0, "outbox": 0, "order_events": 0}
@@ -276,8 +256,8 @@ def test_add_a_line_without_javascript_posts_back_one_more_row_and_stores_nothin
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
     sign_in(client, users.concierge)
-    data = _new_order_data(_form(client), action="add_line")
-    response = client.post("/orders/new", data=data)
+    data = _new_order_data(action="add_line")
+    response = post_form(client, "/orders/new", "/orders/new", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'name="lines.3.service_code"' in html
@@ -291,8 +271,8 @@ def test_finding_a_customer_lists_the_matches_and_keeps_the_form(
     _customer(app, name="Zoé Lambert", email="zoe@example.com")
     _customer(app, name="Paul Other", email="paul@example.com")
     sign_in(client, users.concierge)
-    data = _new_order_data(_form(client), action="find_customer", customer_q="zoé")
-    html = client.post("/orders/new", data=data).get_data(as_text=True)
+    data = _new_order_data(action="find_customer", customer_q="zoé")
+    html = post_form(client, "/orders/new", "/orders/new", data).get_data(as_text=True)
     assert "Zoé Lambert" in html and "Paul Other" not in html
     assert 'value="2,50"' in html
     assert _counts(app)["orders"] == 0
@@ -376,12 +356,9 @@ def test_a_forbidden_action_is_a_409_with_a_message_and_changes_nothing(
 ) -> None:
     ref = _order(app, users, _customer(app))
     sign_in(client, users.concierge)
-    token = _form(client, f"/orders/{ref}")
     before = _counts(app)
     version = str(_stored(app, ref).version)
-    response = client.post(
-        f"/orders/{ref}/complete", data={"csrf_token": token, "version": version}
-    )
+    response = post_form(client, f"/orders/{ref}", f"/orders/{ref}/complete", {"version": version})
     assert response.status_code == 409
     assert "An order that is new cannot become done." in response.get_data(as_text=True)
     assert _stored(app, ref).status == "new"
@@ -393,10 +370,11 @@ def test_an_action_on_an_order_changed_meanwhile_is_a_409(
 ) -> None:
     ref = _order(app, users, _customer(app))
     sign_in(client, users.concierge)
-    token = _form(client, f"/orders/{ref}")
-    response = client.post(
+    response = post_form(
+        client,
+        f"/orders/{ref}",
         f"/orders/{ref}/cancel",
-        data={"csrf_token": token, "version": str(_stored(app, ref).version - 1), "reason": "x"},
+        {"version": str(_stored(app, ref).version - 1), "reason": "x"},
     )
     assert response.status_code == 409
     assert "Someone else changed order" in response.get_data(as_text=True)
@@ -603,8 +581,5 @@ def test_an_unknown_order_is_a_404(app: Flask, users: Users, client: FlaskClient
     sign_in(client, users.concierge)
     assert client.get("/orders/C-2026-999999").status_code == 404
     assert client.get("/orders/C-2026-999999/edit").status_code == 404
-    token = _form(client)
-    response = client.post(
-        "/orders/C-2026-999999/complete", data={"csrf_token": token, "version": "1"}
-    )
+    response = post_form(client, "/orders/new", "/orders/C-2026-999999/complete", {"version": "1"})
     assert response.status_code == 404

@@ -12,13 +12,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub.db import get_db, get_session, utcnow, write_transaction
-from hub.models import AuditEntry, ConnectorPause, JobRun
+from hub.models import AuditEntry, ConnectorPause, JobRun, User
 from jobs.registry import build_registry
 from jobs.runs import run_job
 from tests import conftest
-from tests.conftest import Users, csrf_from, login, read_in_english
+from tests.conftest import Users, csrf_from, login, post_form, sign_in
 from tests.integration.workers import add_events, outbox, recording_log
 
 PLUGIN = "connectors.recording:recording_connector"
@@ -33,10 +34,9 @@ def plugged(app: Flask, database: conftest.TestDatabase, tmp_path: Path) -> Iter
     get_db(flask_app).dispose()
 
 
-def _as(flask_app: Flask, user: object) -> FlaskClient:
+def _as(flask_app: Flask, user: User) -> FlaskClient:
     client = flask_app.test_client()
-    login(client, user)  # type: ignore[arg-type]
-    read_in_english(client)
+    sign_in(client, user)
     return client
 
 
@@ -60,13 +60,12 @@ def _dead_letters(plugged: Flask, tmp_path: Path, refs: list[str], error: str) -
     return ids
 
 
-def _post(client: FlaskClient, url: str, **data: str) -> object:
-    token = csrf_from(client.get(PAGE).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
+def _post(client: FlaskClient, url: str, **data: str) -> TestResponse:
+    return post_form(client, PAGE, url, data)
 
 
-def _text(response: object) -> str:
-    return response.get_data(as_text=True)  # type: ignore[attr-defined,no-any-return]
+def _text(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
 
 
 def _audit(flask_app: Flask) -> list[tuple[str, str, str]]:

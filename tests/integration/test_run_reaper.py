@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,9 @@ from jobs.registry import REAP_RUNS, build_registry
 from jobs.runs import reap_abandoned, run_job
 from jobs.spec import JobContext, JobSpec, RunCounts
 from tests import conftest
-from tests.integration.workers import wait_until
+from tests.waiting import wait_until
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 INVOICING = "test.invoicing"
 
@@ -50,9 +52,13 @@ HANGING_RUN = textwrap.dedent(
 
 
 def _invoicing(calls: list[str | None]) -> JobSpec:
+    def invoice(ctx: JobContext) -> RunCounts:
+        calls.append(ctx.period)
+        return RunCounts(note="invoiced")
+
     return JobSpec(
         INVOICING,
-        lambda ctx: calls.append(ctx.period) or RunCounts(note="invoiced"),
+        invoice,
         IntervalTrigger(hours=1),
         "Invoice last month's orders",
         period=guards.monthly("UTC"),
@@ -239,7 +245,8 @@ def test_a_slow_run_that_is_alive_keeps_beating_and_is_not_reaped(app: Flask) ->
                 )
             )
         assert wait_until(
-            lambda: _runs(ctx.app)[0].heartbeat_at > utcnow() - timedelta(minutes=1), timeout=30
+            lambda: (_runs(ctx.app)[0].heartbeat_at or EPOCH) > utcnow() - timedelta(minutes=1),
+            timeout=30,
         )
         closed = reap_abandoned(ctx.session, now=utcnow(), timeout=timedelta(minutes=120))
         assert closed == []

@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app, has_app_context
 
-from hub.db import get_db, get_session
+from hub.db import Base, get_db, get_session
 from hub.delivery.connectors import ConnectorSet
-from hub.models import JobPeriod, JobRun
+from hub.models import JobOutcome, JobPeriod, JobRun, OutboxRow, OutboxStatus
 from jobs import guards
 from jobs.registry import JobRegistry, UnknownJob, build_registry
 from jobs.runs import run_job
 from jobs.spec import JobContext, JobSpec, RunCounts
 from jobs.worker import Worker
 from tests import conftest
-from tests.integration.workers import add_events, recorder, wait_until
+from tests.integration.workers import add_events, recorder
+from tests.waiting import wait_until
+
+Row = TypeVar("Row", bound=Base)
 
 
-def _rows(app: Flask, model: type) -> list:
+def _rows(app: Flask, model: type[Row]) -> list[Row]:
     with app.app_context():
         session = get_session()
-        found = list(session.scalars(sa.select(model).order_by(model.id)))
+        found = list(session.scalars(sa.select(model).order_by(sa.column("id"))))
         session.commit()
         return found
 
 
-def _spec(run, *, name: str = "test.job", **kwargs) -> JobSpec:
+def _spec(
+    run: Callable[[JobContext], RunCounts], *, name: str = "test.job", **kwargs: Any
+) -> JobSpec:
     return JobSpec(name, run, IntervalTrigger(hours=1), "A job for the tests", **kwargs)
 
 
@@ -79,7 +85,12 @@ def test_a_failing_run_is_recorded_with_its_error(app: Flask) -> None:
 
 def test_a_period_is_run_once_then_skipped_and_a_new_period_runs_again(app: Flask) -> None:
     calls: list[str | None] = []
-    spec = _spec(lambda ctx: calls.append(ctx.period) or RunCounts(), period=guards.monthly("UTC"))
+
+    def run(ctx: JobContext) -> RunCounts:
+        calls.append(ctx.period)
+        return RunCounts()
+
+    spec = _spec(run, period=guards.monthly("UTC"))
     assert run_job(app, spec, period="2026-11").outcome == "ok"
     assert run_job(app, spec, period="2026-11").outcome == "skipped"
     assert run_job(app, spec, period="2026-12").outcome == "ok"
@@ -148,7 +159,9 @@ def test_the_worker_runs_each_job_in_the_app_context_one_instance_at_a_time(app:
     done = threading.Event()
 
     def check(ctx: JobContext) -> RunCounts:
-        seen.append((has_app_context(), current_app._get_current_object() is app))
+        # Flask types current_app as the app it stands for, not as the proxy it is.
+        here = current_app._get_current_object()  # type: ignore[attr-defined]
+        seen.append((has_app_context(), here is app))
         done.set()
         return RunCounts()
 
@@ -202,7 +215,6 @@ def test_pruning_removes_old_delivered_rows_and_old_runs_only(app: Flask, tmp_pa
     from datetime import timedelta
 
     from hub.db import utcnow, write_transaction
-    from hub.models import OutboxRow
 
     old, recent, waiting = add_events(app, ["C-1", "C-2", "C-3"])
     long_ago = utcnow() - timedelta(days=31)
@@ -212,9 +224,13 @@ def test_pruning_removes_old_delivered_rows_and_old_runs_only(app: Flask, tmp_pa
             for row_id, when in ((old, long_ago), (recent, utcnow())):
                 row = session.get(OutboxRow, row_id)
                 assert row is not None
-                row.status, row.delivered_at = "delivered", when
-            session.add(JobRun(job="outbox.reap", worker="w", started_at=long_ago, outcome="ok"))
-            session.add(JobRun(job="outbox.reap", worker="w", started_at=utcnow(), outcome="ok"))
+                row.status, row.delivered_at = OutboxStatus.DELIVERED, when
+            session.add(
+                JobRun(job="outbox.reap", worker="w", started_at=long_ago, outcome=JobOutcome.OK)
+            )
+            session.add(
+                JobRun(job="outbox.reap", worker="w", started_at=utcnow(), outcome=JobOutcome.OK)
+            )
     result = run_job(app, build_registry(app).get("outbox.prune"))
     assert result.counts.note == "pruned 1 delivered row(s), 1 job run(s), 0 idempotency key(s)"
     with app.app_context():

@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -92,8 +92,11 @@ class Server:
         return self.process.wait(timeout=40)
 
 
+Serve = Callable[..., Server]
+
+
 @pytest.fixture
-def serve(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[type[Server]]:
+def serve(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Serve]:
     servers: list[Server] = []
 
     def start(*args: str, **jobs: object) -> Server:
@@ -102,7 +105,7 @@ def serve(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[type[Serv
         assert wait_until(server.ready, timeout=30), server.log()
         return server
 
-    yield start  # type: ignore[misc]
+    yield start
     for server in servers:
         if server.process.poll() is None:
             for child in _children(server.process.pid):
@@ -113,7 +116,7 @@ def serve(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[type[Serv
 
 
 def test_serve_runs_one_worker_that_delivers_and_stops_with_the_server(
-    app: Flask, serve, tmp_path: Path
+    app: Flask, serve: Serve, tmp_path: Path
 ) -> None:
     server = serve()
     (row_id,) = add_events(app, ["C-1"])
@@ -129,7 +132,7 @@ def test_serve_runs_one_worker_that_delivers_and_stops_with_the_server(
     "args, jobs", [(["--no-worker"], {}), ([], {"embedded": "false"})], ids=["flag", "setting"]
 )
 def test_serve_told_not_to_embed_the_worker_starts_none(
-    app: Flask, serve, args: list[str], jobs: dict[str, str]
+    app: Flask, serve: Serve, args: list[str], jobs: dict[str, str]
 ) -> None:
     server = serve(*args, **jobs)
     assert _workers_of(server.process.pid) == []

@@ -6,8 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from hub.models import OutboxRow
 from jobs.dispatcher import DispatchSettings
 from jobs.retry import RetryPolicy
 from tests.conftest import TestDatabase
+from tests.waiting import wait_until as wait_until  # shared; re-exported for these tests
 
 HUB = Path(sys.executable).parent / "hub"
 
@@ -85,22 +85,12 @@ def statuses(app: Flask) -> dict[str, int]:
     with app.app_context():
         session = get_session()
         counts = dict(
-            session.execute(
-                sa.select(OutboxRow.status, sa.func.count()).group_by(OutboxRow.status)
-            ).all()
+            session.execute(sa.select(OutboxRow.status, sa.func.count()).group_by(OutboxRow.status))
+            .tuples()
+            .all()
         )
         session.commit()
         return {str(status): int(count) for status, count in counts.items()}
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 20.0, step: float = 0.1) -> bool:
-    """Poll until the check holds; False when the timeout passes first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(step)
-    return check()
 
 
 def worker_env(database: TestDatabase, tmp_path: Path, **jobs: Any) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -67,7 +68,7 @@ def test_it_gives_up_after_the_last_attempt_or_once_too_old() -> None:
         {"max_age": timedelta(0)},
     ],
 )
-def test_a_policy_that_makes_no_sense_is_refused(change: dict[str, object]) -> None:
+def test_a_policy_that_makes_no_sense_is_refused(change: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         replace(POLICY, **change)
 
