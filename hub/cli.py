@@ -178,7 +178,8 @@ def worker_command(ctx: Context) -> None:
     """Run the background jobs (outbox delivery, clean-up) until SIGTERM or Ctrl-C."""
     from jobs.worker import run_worker
 
-    run_worker(ctx.app)
+    # The worker handles SIGTERM before it builds the app, so the app is built there.
+    run_worker(lambda: ctx.app)
 
 
 def _age(seconds: float | None) -> str:
