@@ -72,13 +72,21 @@ class QuietSkips(logging.Filter):
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
+def _library_level(level: str) -> int:
+    """Show a library's warnings and errors; its chatter ("Running job ...") only in debug."""
+    return (
+        logging.DEBUG if logging.getLevelName(level.upper()) == logging.DEBUG else logging.WARNING
+    )
+
+
 def configure(level: str = "INFO") -> None:
     """Send the hub's and APScheduler's loggers to stderr as JSON lines, once per process."""
     root = logging.getLogger("hub")
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         # Configured earlier (a worker does before it reads its configuration): set the level.
-        for name in ("hub", *LIBRARY_LOGGERS):
-            logging.getLogger(name).setLevel(level)
+        root.setLevel(level)
+        for name in LIBRARY_LOGGERS:
+            logging.getLogger(name).setLevel(_library_level(level))
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -91,7 +99,7 @@ def configure(level: str = "INFO") -> None:
         own.setFormatter(JsonFormatter())
         own.addFilter(QuietSkips())
         library.handlers = [own]
-        library.setLevel(level)
+        library.setLevel(_library_level(level))
         library.propagate = False
 
 
@@ -124,9 +132,10 @@ class RepeatedFailures:
         subject: str,
         key_field: str,
         every: float = 60.0,
+        level: int = logging.ERROR,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.logger, self.subject, self.key_field = logger, subject, key_field
+        self.logger, self.subject, self.key_field, self.level = logger, subject, key_field, level
         self.every, self.clock = every, clock
         self._lock = threading.Lock()
         self._streaks: dict[str, _Streak] = {}
@@ -149,9 +158,12 @@ class RepeatedFailures:
                 streak.last_line, streak.unreported = now, 0
         described = {self.key_field: key, **fields, "error": _one_line(exc)}
         if streak is None:
-            self.logger.error(f"{self.subject} failed", exc_info=exc, extra={"fields": described})
+            self.logger.log(
+                self.level, f"{self.subject} failed", exc_info=exc, extra={"fields": described}
+            )
             return
-        self.logger.error(
+        self.logger.log(
+            self.level,
             f"{self.subject} still failing",
             extra={
                 "fields": {
