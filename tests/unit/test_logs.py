@@ -126,7 +126,7 @@ def test_apscheduler_logs_as_json_and_its_expected_skip_is_quiet() -> None:
     configure("INFO")
     aps = logging.getLogger("apscheduler")
     assert not aps.propagate
-    (handler,) = aps.handlers
+    (handler,) = [h for h in aps.handlers if isinstance(h.formatter, JsonFormatter)]
     stream = io.StringIO()
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(stream)
