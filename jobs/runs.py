@@ -1,7 +1,8 @@
 """Run one job inside the app context: take its period if it has one, and record the run.
 
 A run is written as ``running`` when it starts (periodic runs in the same transaction as their
-period guard) and closed when it ends. While it works, a background thread refreshes its
+period guard; quiet runs, the dispatch loop, only once they find work, so idle ticks write
+nothing) and closed when it ends. While it works, a background thread refreshes its
 ``heartbeat_at`` every quarter of ``[jobs] run_timeout_minutes``. A process killed meanwhile
 leaves it running, its period taken and its heartbeat still; ``reap_abandoned`` closes such
 runs as ``abandoned`` once their heartbeat is older than the timeout and frees their period,

@@ -39,6 +39,15 @@ def spawn(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Spawn]:
         worker.ensure_stopped()
 
 
+def _dispatch_ran(worker: WorkerProcess) -> bool:
+    return any(
+        '"logger": "apscheduler.executors.default"' in line
+        and "outbox.dispatch.recording" in line
+        and "executed successfully" in line
+        for line in worker.log().splitlines()
+    )
+
+
 def _all_delivered(app: Flask, count: int) -> Callable[[], bool]:
     return lambda: statuses(app).get("delivered", 0) == count
 
@@ -140,10 +149,11 @@ def test_events_of_each_order_arrive_in_order_while_two_workers_share_the_orders
 def test_a_commit_wakes_an_idle_worker_long_before_its_next_look(
     app: Flask, spawn: Spawn, tmp_path: Path
 ) -> None:
-    worker = spawn(dispatch_interval_seconds=600)
+    worker = spawn(dispatch_interval_seconds=600, log_level="DEBUG")
     worker.wait_ready()
-    # Let the start-up pass over the empty outbox finish, so only a wake-up can deliver.
-    wait_until(lambda: False, timeout=1.0)
+    # The start-up pass over the empty outbox has ended (APScheduler says so at debug level):
+    # from now on only a wake-up can deliver.
+    assert wait_until(lambda: _dispatch_ran(worker)), worker.log()
     (row_id,) = add_events(app, ["C-1"])
     assert wait_until(lambda: outbox(app)[row_id].status == "delivered", timeout=15), worker.log()
     assert worker.terminate() == 0
