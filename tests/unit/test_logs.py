@@ -13,7 +13,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from hub.logs import JsonFormatter, RepeatedFailures, configure, redact
+from hub.logs import JsonFormatter, QuietSkips, RepeatedFailures, configure, redact
 
 
 def test_secrets_are_masked_in_log_text() -> None:
@@ -163,4 +163,23 @@ def test_apscheduler_logs_as_json_and_its_expected_skip_is_quiet() -> None:
             "logger": "apscheduler.scheduler",
             "msg": "Run time of job slow was missed by 0:00:01",
         }
+    ]
+
+
+def test_the_expected_skip_is_a_debug_line_when_debugging_and_nothing_otherwise() -> None:
+    logger = logging.getLogger("hub.test.skips")
+    logger.handlers, logger.propagate = [], False
+    kept = _Lines()
+    kept.addFilter(QuietSkips())
+    logger.addHandler(kept)
+    skip = 'Execution of job "%s" skipped: maximum number of running instances reached (%d)'
+    logger.setLevel(logging.INFO)
+    logger.warning(skip, "outbox.dispatch.stripe", 1)
+    assert kept.lines == []
+    logger.setLevel(logging.DEBUG)
+    logger.warning(skip, "outbox.dispatch.stripe", 1)
+    logger.warning("Run time of job %s was missed", "outbox.prune")
+    assert [(line["level"], line["msg"][:30]) for line in kept.lines] == [
+        ("debug", 'Execution of job "outbox.dispat'),
+        ("warning", "Run time of job outbox.prune w"),
     ]
