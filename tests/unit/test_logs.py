@@ -180,6 +180,6 @@ def test_the_expected_skip_is_a_debug_line_when_debugging_and_nothing_otherwise(
     logger.warning(skip, "outbox.dispatch.stripe", 1)
     logger.warning("Run time of job %s was missed", "outbox.prune")
     assert [(line["level"], line["msg"][:30]) for line in kept.lines] == [
-        ("debug", 'Execution of job "outbox.dispat'),
+        ("debug", 'Execution of job "outbox.dispa'),
         ("warning", "Run time of job outbox.prune w"),
     ]
