@@ -12,13 +12,15 @@ read, so tests can check deliveries made by worker processes:
 - ``faults.json``: how to misbehave, by aggregate ref, re-read on every delivery:
   ``{"C-1": {"fail_times": 2, "retry_after": 30, "permanent": "msg", "sleep": 0.5}}``
   fails attempts 1 and 2 transiently (asking to wait 30 s), fails every attempt permanently
-  with "msg", or sleeps half a second before answering.
+  with "msg", or sleeps half a second before answering; ``{"C-1": {"kill": true}}`` kills
+  the delivering process with SIGKILL, an event that crashes its worker.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,6 +142,8 @@ class RecordingConnector:
 
     def _misbehave(self, event: Event) -> None:
         faults = self.log.faults_for(event.aggregate_ref)
+        if faults.get("kill"):
+            os.kill(os.getpid(), signal.SIGKILL)
         if faults.get("sleep"):
             time.sleep(float(faults["sleep"]))
         if faults.get("permanent"):

@@ -5,6 +5,12 @@ connector is then called outside any transaction. An outcome is written only whe
 still carries that token: a worker whose lease expired and was reaped cannot overwrite the
 work of the worker that took over.
 
+Attempts are charged when a row is handed to its connector (``hand_over``), not when it is
+claimed: a row that waited in a claim behind an event that crashed the worker was never tried.
+The reaper counts a lease that expired after a hand-over as a lost lease; a row that lost one
+is claimed alone from then on, so its outcome is recorded before anything else is handed
+over, and an event that kills its worker dies alone, after ``max_attempts`` crashes.
+
 Order per aggregate: a row is claimable only when no older row of the same connector and
 aggregate is still undelivered (pending, in flight or dead). A dead letter therefore holds
 back the rest of its order until it is replayed; different orders never wait for each other.
@@ -12,6 +18,7 @@ back the rest of its order until it is replayed; different orders never wait for
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +43,8 @@ DELIVERED: sa.ColumnElement[str] = sa.literal_column("'delivered'")
 class Claim:
     """Rows this worker leased, as connector events, and the token that proves the lease.
 
-    ``first_attempts`` maps each row to its first attempt, from which its give-up age counts.
+    ``first_attempts`` maps each row to its first attempt, from which its give-up age counts;
+    ``hand_over`` adds the rows tried for the first time.
     """
 
     token: str
@@ -44,7 +52,7 @@ class Claim:
     first_attempts: dict[int, datetime] = field(default_factory=dict)
 
 
-def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int]]:
+def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int, int]]:
     older = aliased(OutboxRow, name="older")
     # "The oldest undelivered row of its aggregate", as a correlated scalar subquery: both
     # databases run it per candidate as one probe of ix_outbox_open, whatever their
@@ -59,7 +67,7 @@ def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int
         .scalar_subquery()
     )
     return (
-        sa.select(OutboxRow.id)
+        sa.select(OutboxRow.id, OutboxRow.lost_leases)
         .where(
             OutboxRow.connector == connector,
             OutboxRow.status == PENDING,
@@ -69,6 +77,14 @@ def _claimable(connector: str, now: datetime, limit: int) -> sa.Select[tuple[int
         .order_by(OutboxRow.id)
         .limit(limit)
     )
+
+
+def alone_or_together(candidates: list[tuple[int, int]]) -> list[int]:
+    """Pick from ``(id, lost_leases)`` candidates: a suspect alone, else rows up to the next."""
+    if candidates and candidates[0][1]:
+        return [candidates[0][0]]
+    innocent = itertools.takewhile(lambda candidate: not candidate[1], candidates)
+    return [row_id for row_id, _ in innocent]
 
 
 _RETURNED = (
@@ -86,29 +102,31 @@ _RETURNED = (
 def claim(
     session: Session, connector: str, *, limit: int, lease_seconds: float, now: datetime
 ) -> Claim:
-    """Lease up to ``limit`` due rows of the connector and commit the lease."""
+    """Lease up to ``limit`` due rows of the connector and commit the lease.
+
+    A row that lost a lease is leased alone; other rows are leased together, up to the first
+    such row. No attempt is charged here: ``hand_over`` charges it.
+    """
     token = uuid.uuid4().hex
     lease = {
         "status": IN_FLIGHT,
         "lease_token": token,
         "lease_expires_at": now + timedelta(seconds=lease_seconds),
-        "attempts": OutboxRow.attempts + 1,
-        "first_attempt_at": sa.func.coalesce(OutboxRow.first_attempt_at, now),
+        "handed_over": False,
     }
     with write_transaction(session):
         candidates = _claimable(connector, now, limit)
         if session.get_bind().dialect.name == "postgresql":
             # Rows another worker is claiming right now are skipped, not waited for.
-            ids = list(session.scalars(candidates.with_for_update(skip_locked=True)))
-            if not ids:
-                return Claim(token, ())
-            where: sa.ColumnElement[bool] = OutboxRow.id.in_(ids)
-        else:
-            # SQLite: write_transaction began IMMEDIATE, so this one statement holds the only
-            # write lock from choosing the rows to leasing them.
-            where = OutboxRow.id.in_(candidates.scalar_subquery())
+            candidates = candidates.with_for_update(skip_locked=True)
+        # On SQLite write_transaction began IMMEDIATE: this transaction holds the only write
+        # lock from choosing the rows to leasing them.
+        found = [(int(row_id), int(lost)) for row_id, lost in session.execute(candidates)]
+        ids = alone_or_together(found)
+        if not ids:
+            return Claim(token, ())
         rows = session.execute(
-            sa.update(OutboxRow).where(where).values(lease).returning(*_RETURNED),
+            sa.update(OutboxRow).where(OutboxRow.id.in_(ids)).values(lease).returning(*_RETURNED),
             execution_options={"synchronize_session": False},
         ).all()
     events = tuple(
@@ -118,18 +136,32 @@ def claim(
             aggregate_type=row.aggregate_type,
             aggregate_ref=row.aggregate_ref,
             payload=row.payload,
-            attempt=row.attempts,
+            # The attempt this will be once handed over.
+            attempt=row.attempts + 1,
             created_at=row.created_at,
         )
         for row in sorted(rows, key=lambda r: int(r.id))
     )
-    return Claim(token, events, {int(row.id): row.first_attempt_at for row in rows})
+    firsts = {int(row.id): row.first_attempt_at for row in rows if row.first_attempt_at}
+    return Claim(token, events, firsts)
 
 
-def renew(session: Session, claim: Claim, row_ids: list[int], *, lease_seconds: float) -> list[int]:
-    """Extend the lease on rows this claim still holds and commit; return those it holds."""
+def hand_over(
+    session: Session,
+    claim: Claim,
+    row_ids: list[int],
+    *,
+    lease_seconds: float,
+    now: datetime | None = None,
+) -> list[int]:
+    """Charge an attempt on the rows this claim still holds, renew their lease, and commit.
+
+    Return the rows it still held, which the caller may now hand to the connector; any other
+    was reaped meanwhile and belongs to another worker.
+    """
     if not row_ids:
         return []
+    now = now or utcnow()
     with write_transaction(session):
         result = session.execute(
             sa.update(OutboxRow)
@@ -138,11 +170,18 @@ def renew(session: Session, claim: Claim, row_ids: list[int], *, lease_seconds: 
                 OutboxRow.lease_token == claim.token,
                 OutboxRow.status == IN_FLIGHT,
             )
-            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-            .returning(OutboxRow.id),
+            .values(
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                handed_over=True,
+                attempts=OutboxRow.attempts + 1,
+                first_attempt_at=sa.func.coalesce(OutboxRow.first_attempt_at, now),
+            )
+            .returning(OutboxRow.id, OutboxRow.first_attempt_at),
             execution_options={"synchronize_session": False},
         )
-        held = {int(row_id) for row_id in result.scalars()}
+        held = {int(row_id): first for row_id, first in result.all()}
+    for row_id, first in held.items():
+        claim.first_attempts.setdefault(row_id, first)
     return [row_id for row_id in row_ids if row_id in held]
 
 
@@ -157,7 +196,7 @@ def settle(session: Session, row_id: int, token: str, values: dict[str, Any]) ->
     result = session.execute(
         sa.update(OutboxRow)
         .where(_under_lease(row_id, token))
-        .values(lease_token=None, lease_expires_at=None, **values),
+        .values(lease_token=None, lease_expires_at=None, handed_over=False, **values),
         execution_options={"synchronize_session": False},
     )
     return cast(sa.CursorResult[Any], result).rowcount == 1
@@ -179,6 +218,7 @@ def settle_delivered(session: Session, row_ids: list[int], token: str, now: date
             delivered_at=now,
             lease_token=None,
             lease_expires_at=None,
+            handed_over=False,
         )
         .returning(OutboxRow.id),
         execution_options={"synchronize_session": False},
@@ -187,7 +227,7 @@ def settle_delivered(session: Session, row_ids: list[int], token: str, now: date
 
 
 def release(session: Session, claim: Claim, row_ids: list[int]) -> int:
-    """Hand leased rows back untouched, as if never claimed, and commit."""
+    """Hand back leased rows not yet handed over, untouched as if never claimed, and commit."""
     if not row_ids:
         return 0
     with write_transaction(session):
@@ -197,16 +237,9 @@ def release(session: Session, claim: Claim, row_ids: list[int]) -> int:
                 OutboxRow.id.in_(row_ids),
                 OutboxRow.lease_token == claim.token,
                 OutboxRow.status == IN_FLIGHT,
+                OutboxRow.handed_over == sa.false(),
             )
-            .values(
-                status=OutboxStatus.PENDING,
-                lease_token=None,
-                lease_expires_at=None,
-                attempts=OutboxRow.attempts - 1,
-                first_attempt_at=sa.case(
-                    (OutboxRow.attempts <= 1, sa.null()), else_=OutboxRow.first_attempt_at
-                ),
-            ),
+            .values(status=PENDING, lease_token=None, lease_expires_at=None),
             execution_options={"synchronize_session": False},
         )
     return cast(sa.CursorResult[Any], result).rowcount
@@ -215,42 +248,59 @@ def release(session: Session, claim: Claim, row_ids: list[int]) -> int:
 def reap(
     session: Session, *, now: datetime, max_attempts: int, max_age: timedelta
 ) -> tuple[int, int]:
-    """Return rows whose lease expired to pending, or to the dead letters when out of tries."""
+    """Return rows whose lease expired to pending, or to the dead letters when out of tries.
+
+    Only a row handed to its connector was tried: it loses a lease (and is claimed alone from
+    then on) and may run out of tries. A row that waited in the claim comes back untouched.
+    """
     expired = sa.and_(OutboxRow.status == IN_FLIGHT, OutboxRow.lease_expires_at < now)
+    tried = OutboxRow.handed_over == sa.true()
     exhausted = sa.or_(
         OutboxRow.attempts >= max_attempts, OutboxRow.first_attempt_at <= now - max_age
     )
-    cleared = {"lease_token": None, "lease_expires_at": None}
+    cleared = {"lease_token": None, "lease_expires_at": None, "handed_over": False}
+    lost = OutboxRow.lost_leases + 1
     with write_transaction(session):
         dead = session.execute(
             sa.update(OutboxRow)
-            .where(expired, exhausted)
+            .where(expired, tried, exhausted)
             .values(
                 status=OutboxStatus.DEAD,
+                lost_leases=lost,
                 last_error=(
-                    "The worker delivering this event stopped before recording the outcome, "
-                    "too many times: the event may be crashing the worker. Check the worker "
-                    "logs, then replay."
+                    sa.literal("The worker delivering this event stopped before recording the ")
+                    + sa.literal("outcome, ")
+                    + sa.cast(lost, sa.String)
+                    + sa.literal(
+                        " time(s): the event may be crashing the worker. Check the worker "
+                        "logs, then replay."
+                    )
                 ),
                 **cleared,
             ),
             execution_options={"synchronize_session": False},
         )
-        requeued = session.execute(
+        retried = session.execute(
             sa.update(OutboxRow)
-            .where(expired)
+            .where(expired, tried)
             .values(
-                status=OutboxStatus.PENDING,
+                status=PENDING,
                 next_attempt_at=now,
-                last_error="The lease expired before the outcome was recorded; trying again.",
+                lost_leases=lost,
+                last_error=(
+                    "The lease expired after the event was handed to the connector, before the "
+                    "outcome was recorded; trying again, alone."
+                ),
                 **cleared,
             ),
             execution_options={"synchronize_session": False},
         )
-    return (
-        cast(sa.CursorResult[Any], requeued).rowcount,
-        cast(sa.CursorResult[Any], dead).rowcount,
-    )
+        untried = session.execute(
+            sa.update(OutboxRow).where(expired).values(status=PENDING, **cleared),
+            execution_options={"synchronize_session": False},
+        )
+    requeued = sum(cast(sa.CursorResult[Any], r).rowcount for r in (retried, untried))
+    return requeued, cast(sa.CursorResult[Any], dead).rowcount
 
 
 def prune(session: Session, *, before: datetime, chunk: int = 1000) -> int:

@@ -19,7 +19,7 @@ def worker_command(ctx: Context) -> None:
     """Run the background jobs (outbox delivery, clean-up) until SIGTERM or Ctrl-C."""
     from jobs.worker import run_worker
 
-    run_worker(ctx.app)
+    run_worker(lambda: ctx.app)
 
 
 @click.group("jobs")

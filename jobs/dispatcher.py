@@ -9,12 +9,18 @@ connectors' idempotency keys make effects exactly once). When asked to stop it f
 chunk under way, writes the outcomes and hands the rest back untouched, so a SIGTERM loses
 nothing and wastes no attempt.
 
-Leases: before each chunk the dispatcher renews the lease of that chunk's rows, under its
-token, and delivers only the rows the renewal still found: a row whose lease expired and was
-reaped belongs to another worker, which may already have delivered it and newer events of its
-aggregate, so sending this worker's old copy could overwrite a newer state. The rows of a claim
-not yet renewed keep the claim's expiry; once half of it has passed, the rest of the claim is
-handed back and claimed afresh by the next pass.
+Leases and attempts: before each chunk the dispatcher hands its rows over (jobs/claims.py):
+under its token it charges their attempt and renews their lease, and delivers only the rows
+the hand-over still found: a row whose lease expired and was reaped belongs to another worker,
+which may already have delivered it and newer events of its aggregate, so sending this
+worker's old copy could overwrite a newer state. The rows of a claim not yet handed over keep
+the claim's expiry; once half of it has passed, the rest of the claim is handed back and
+claimed afresh by the next pass. A row whose worker died after the hand-over comes back from
+the reaper as a suspect, claimed alone: its outcome is written before anything else is handed.
+
+A run that claims something calls ``started`` once, before the first hand-over, so the job
+run is on record while it works (jobs/runs.py), and adds its counts to that record in each
+outcome transaction: a worker killed mid-run leaves a run that says what it had done.
 ``drain`` repeats passes until nothing is due (or a nudge says more arrived meanwhile).
 """
 
@@ -24,18 +30,19 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from connectors.base import Connector, Event, Outcome, takes_topic, unknown_topic
 from connectors.errors import ConnectorError, PermanentError, TransientError
 from hub.db import utcnow, write_transaction
-from hub.models import ConnectorPause, OutboxStatus
-from jobs.claims import Claim, claim, release, renew, settle, settle_delivered
+from hub.models import ConnectorPause, JobRun, OutboxStatus
+from jobs.claims import Claim, claim, hand_over, release, settle, settle_delivered
 from jobs.retry import Jitter, RetryPolicy, default_jitter
 from jobs.spec import RunCounts
 
@@ -49,6 +56,10 @@ RECORD_EVERY_SECONDS = 0.2
 
 #: Share of the lease after which the rest of a claim is handed back rather than delivered.
 CLAIM_SHARE_OF_LEASE = 0.5
+
+
+#: Called once a run has claimed something; returns the id of the run on record, if any.
+Started = Callable[[], int | None]
 
 
 @dataclass(frozen=True)
@@ -121,8 +132,9 @@ def _record(
     session: Session,
     claimed: Claim,
     delivered: Sequence[tuple[Event, BaseException | None]],
-    policy: RetryPolicy,
+    settings: DispatchSettings,
     jitter: Jitter,
+    run_id: int | None,
 ) -> RunCounts:
     now = utcnow()
     tally = {"delivered": 0, "retried": 0, "dead": 0}
@@ -135,23 +147,36 @@ def _record(
         for event, error in delivered:
             if error is None:
                 continue
-            first = claimed.first_attempts.get(event.id, event.created_at)
-            kind, values = _failed_values(event, first, error, policy, now, jitter)
+            first = claimed.first_attempts.get(event.id, now)
+            kind, values = _failed_values(event, first, error, settings.policy, now, jitter)
             if settle(session, event.id, claimed.token, values):
                 tally[kind] += 1
             else:
                 lost.add(event.id)
+        if run_id is not None:
+            # The run on record counts what is written, in the same commit.
+            session.execute(
+                sa.update(JobRun)
+                .where(JobRun.id == run_id)
+                .values(
+                    delivered=JobRun.delivered + tally["delivered"],
+                    retried=JobRun.retried + tally["retried"],
+                    dead=JobRun.dead + tally["dead"],
+                    heartbeat_at=now,
+                ),
+                execution_options={"synchronize_session": False},
+            )
     for row_id in sorted(lost):
         # Our lease expired and another worker took the row over: its outcome wins.
         log.warning("lease lost", extra={"fields": {"outbox_id": row_id}})
     return RunCounts(delivered=tally["delivered"], retried=tally["retried"], dead=tally["dead"])
 
 
-def _still_held(
+def _handed_over(
     session: Session, claimed: Claim, chunk: list[Event], lease_seconds: float
 ) -> list[Event]:
-    """Renew the chunk's lease and keep only the events this claim still holds."""
-    held = set(renew(session, claimed, [e.id for e in chunk], lease_seconds=lease_seconds))
+    """Hand the chunk over (charge its attempt, renew its lease); keep the rows still held."""
+    held = set(hand_over(session, claimed, [e.id for e in chunk], lease_seconds=lease_seconds))
     for event in chunk:
         if event.id not in held:
             # Reaped after our lease expired: another worker owns it, and maybe newer events.
@@ -167,6 +192,7 @@ def dispatch_batch(
     stopping: threading.Event | None = None,
     now: datetime | None = None,
     jitter: Jitter = default_jitter,
+    started: Started | None = None,
 ) -> tuple[int, RunCounts]:
     """Claim one batch for the connector and deliver it; return rows claimed and counts."""
     claimed = claim(
@@ -178,6 +204,9 @@ def dispatch_batch(
     )
     counts = RunCounts()
     events = list(claimed.events)
+    if not events:
+        return 0, counts
+    run_id = started() if started is not None else None
     step = max(1, connector.max_batch)
     unrecorded: list[tuple[Event, BaseException | None]] = []
     recorded_at = time.monotonic()
@@ -187,16 +216,16 @@ def dispatch_batch(
             release(session, claimed, [e.id for e in events])
             break
         chunk, events = events[:step], events[step:]
-        chunk = _still_held(session, claimed, chunk, settings.lease_seconds)
+        chunk = _handed_over(session, claimed, chunk, settings.lease_seconds)
         if not chunk:
             continue
         results = _call(connector, chunk)
         unrecorded.extend((event, results[event.id]) for event in chunk)
         if time.monotonic() - recorded_at >= RECORD_EVERY_SECONDS:
-            counts = counts + _record(session, claimed, unrecorded, settings.policy, jitter)
+            counts = counts + _record(session, claimed, unrecorded, settings, jitter, run_id)
             unrecorded, recorded_at = [], time.monotonic()
     if unrecorded:
-        counts = counts + _record(session, claimed, unrecorded, settings.policy, jitter)
+        counts = counts + _record(session, claimed, unrecorded, settings, jitter, run_id)
     return len(claimed.events), counts
 
 
@@ -208,6 +237,7 @@ def drain(
     stopping: threading.Event,
     nudged: threading.Event | None = None,
     budget_seconds: float = DRAIN_SECONDS,
+    started: Started | None = None,
 ) -> RunCounts:
     """Deliver batches until nothing is due, the budget is spent, or a stop is asked."""
     counts = RunCounts()
@@ -215,13 +245,15 @@ def drain(
         nudged.clear()
     if is_paused(session, connector.name):
         return counts
-    started = time.monotonic()
+    began = time.monotonic()
     while not stopping.is_set():
         if nudged is not None:
             nudged.clear()
-        claimed, batch = dispatch_batch(session, connector, settings, stopping=stopping)
+        claimed, batch = dispatch_batch(
+            session, connector, settings, stopping=stopping, started=started
+        )
         counts = counts + batch
-        if time.monotonic() - started > budget_seconds:
+        if time.monotonic() - began > budget_seconds:
             if nudged is not None and claimed:
                 nudged.set()  # more may be due: ask the worker for an immediate rerun
             break

@@ -64,7 +64,14 @@ class JobRegistry:
 
 def _dispatch(connector: Connector, settings: DispatchSettings) -> JobFunction:
     def run(ctx: JobContext) -> RunCounts:
-        return drain(ctx.session, connector, settings, stopping=ctx.stopping, nudged=ctx.nudged)
+        return drain(
+            ctx.session,
+            connector,
+            settings,
+            stopping=ctx.stopping,
+            nudged=ctx.nudged,
+            started=ctx.record_start,
+        )
 
     return run
 

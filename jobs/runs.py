@@ -1,7 +1,8 @@
 """Run one job inside the app context: take its period if it has one, and record the run.
 
 A run is written as ``running`` when it starts (periodic runs in the same transaction as their
-period guard) and closed when it ends. While it works, a background thread refreshes its
+period guard; quiet runs, the dispatch loop, only once they find work, so idle ticks write
+nothing) and closed when it ends. While it works, a background thread refreshes its
 ``heartbeat_at`` every quarter of ``[jobs] run_timeout_minutes``. A process killed meanwhile
 leaves it running, its period taken and its heartbeat still; ``reap_abandoned`` closes such
 runs as ``abandoned`` once their heartbeat is older than the timeout and frees their period,
@@ -28,6 +29,7 @@ from hub.config import get_config
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import JobOutcome, JobPeriod, JobRun
 from jobs import guards
+from jobs.failures import failures
 from jobs.spec import JobContext, JobSpec, RunCounts
 
 log = logging.getLogger("hub.jobs")
@@ -132,6 +134,43 @@ def heartbeat_seconds(app: Flask) -> float:
     return get_config(app).jobs.run_timeout_minutes * 60 / 4
 
 
+class _Record:
+    """A run's row and heartbeat: written at the start, or when a quiet job finds work."""
+
+    def __init__(
+        self, app: Flask, session: Session, spec: JobSpec, label: str, every: float
+    ) -> None:
+        self.app, self.session, self.spec, self.label, self.every = app, session, spec, label, every
+        self.started = utcnow()
+        self.period: str | None = None
+        self.run: JobRun | None = None
+        self.beating: _Heartbeat | None = None
+
+    def new_run(self) -> JobRun:
+        return JobRun(
+            job=self.spec.name,
+            period=self.period,
+            worker=self.label,
+            started_at=self.started,
+            heartbeat_at=utcnow(),
+        )
+
+    def start(self) -> int | None:
+        """Write the run as running, once, and keep its heartbeat fresh; return its id."""
+        if self.run is None:
+            run = self.new_run()
+            with write_transaction(self.session):
+                self.session.add(run)
+            self.run = run
+        if self.beating is None and self.run.id:
+            self.beating = _Heartbeat(self.app, self.run.id, self.every)
+        return self.run.id
+
+    def stop_beating(self) -> None:
+        if self.beating is not None:
+            self.beating.stop()
+
+
 def run_job(
     app: Flask,
     spec: JobSpec,
@@ -142,28 +181,31 @@ def run_job(
     worker: str | None = None,
     heartbeat_every: float | None = None,
 ) -> RunResult:
-    """Run the job once now, in a fresh app context, and record how it went."""
+    """Run the job once now, in a fresh app context, and record how it went.
+
+    Job failures are logged (repeats summarised, jobs/failures.py) and recorded; a failure
+    to record the run itself, such as a database outage, is raised to the caller.
+    """
     label = worker or worker_label()
     every = heartbeat_every if heartbeat_every is not None else heartbeat_seconds(app)
     with app.app_context():
         session = get_session()
-        started = utcnow()
+        record = _Record(app, session, spec, label, every)
+        started = record.started
         if period is None and spec.period is not None:
             period = spec.period(started)
-        run: JobRun | None = None
-        # A periodic run is always recorded, quiet or not: it is what the reaper looks for
-        # when its process dies holding the period.
-        if not spec.quiet or period is not None:
-            run = JobRun(
-                job=spec.name, period=period, worker=label, started_at=started, heartbeat_at=started
-            )
+        record.period = period
         if period is not None:
+            # A periodic run is always recorded, quiet or not, with its period guard: it is
+            # what the reaper looks for when its process dies holding the period.
+            run = record.new_run()
             if not guards.take(session, spec.name, period, label, run=run):
                 log.info("job skipped", extra={"fields": {"job": spec.name, "period": period}})
                 return RunResult(spec.name, "skipped", period, RunCounts())
-        elif run is not None:
-            with write_transaction(session):
-                session.add(run)
+            record.run = run
+            record.start()
+        elif not spec.quiet:
+            record.start()
         ctx = JobContext(
             app=app,
             session=session,
@@ -171,13 +213,14 @@ def run_job(
             period=period,
             stopping=stopping or threading.Event(),
             nudged=nudged or threading.Event(),
+            record_start=record.start,
         )
-        beating = _Heartbeat(app, run.id, every) if run is not None and run.id else None
+        failure: Exception | None = None
         try:
             counts = spec.run(ctx)
         except Exception as exc:
             session.rollback()
-            log.exception("job failed", extra={"fields": {"job": spec.name, "period": period}})
+            failure = exc
             if period is not None:
                 guards.give_back(session, spec.name, period, label)
             text = "".join(traceback.format_exception(exc))
@@ -185,9 +228,13 @@ def run_job(
         else:
             result = RunResult(spec.name, JobOutcome.OK, period, counts)
         finally:
-            if beating is not None:
-                beating.stop()
-        run_id = _finish(session, run, spec, result, label, started)
+            record.stop_beating()
+        run_id = _finish(session, record.run, spec, result, label, started)
+        # Logged once the run is on record: when recording fails too, the caller logs that.
+        if failure is not None:
+            failures.failed(spec.name, failure, period=period)
+        else:
+            failures.succeeded(spec.name)
         return RunResult(result.job, result.outcome, period, result.counts, result.error, run_id)
 
 

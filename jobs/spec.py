@@ -47,6 +47,9 @@ class JobContext:
     stopping: threading.Event
     # Set when new work was announced while the job ran (used by the dispatch loop).
     nudged: threading.Event
+    # Puts the run on record now, once: a quiet job calls it when it finds work, so a process
+    # killed mid-run still leaves its run behind. Returns the run's id (None: not recorded).
+    record_start: Callable[[], int | None] = lambda: None
 
 
 #: The callable a job runs; it returns its counts or raises.
@@ -64,7 +67,8 @@ class JobSpec:
     first takes the ``(job, period)`` row, and a worker that cannot take it skips the run.
     Such jobs are best triggered often (hourly, say): the guard, not the trigger, keeps them
     to one run per period, and a worker that was down at the due time catches up. ``quiet``
-    jobs (the dispatch loop) record a run only when it did something or failed.
+    jobs (the dispatch loop) record a run only once they call ``ctx.record_start`` (when they
+    find work), or at their end when they did something or failed: idle runs write nothing.
     """
 
     name: str

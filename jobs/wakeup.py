@@ -19,9 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from hub.ledger.outbox import WAKE_CHANNEL
+from hub.logs import RepeatedFailures
 from hub.models import OutboxRow
 
 log = logging.getLogger("hub.jobs.wakeup")
+
+#: While the database is down these threads fail every second or two: one line, then counts.
+SUMMARY_SECONDS = 30.0
 
 #: Called with the connectors that have new rows, or None for "all of them".
 OnWake = Callable[[set[str] | None], None]
@@ -41,20 +45,26 @@ class PostgresListener(threading.Thread):
         self.on_wake = on_wake
         self.stopping = stopping
         self.ready = threading.Event()
+        self.failures = RepeatedFailures(
+            log,
+            subject="outbox listener",
+            key_field="thread",
+            every=SUMMARY_SECONDS,
+            level=logging.WARNING,
+        )
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
                 self._listen()
             except psycopg.Error as exc:
-                log.warning(
-                    "outbox listener lost its connection", extra={"fields": {"error": str(exc)}}
-                )
+                self.failures.failed(self.name, exc)
                 self.stopping.wait(RECONNECT_SECONDS)
 
     def _listen(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
             conn.execute(f"LISTEN {WAKE_CHANNEL}")
+            self.failures.succeeded(self.name)
             # Rows may have been committed while we were not listening.
             self.on_wake(None)
             self.ready.set()
@@ -76,6 +86,13 @@ class SqlitePoller(threading.Thread):
         self.on_wake = on_wake
         self.stopping = stopping
         self.ready = threading.Event()
+        self.failures = RepeatedFailures(
+            log,
+            subject="outbox poll",
+            key_field="thread",
+            every=SUMMARY_SECONDS,
+            level=logging.WARNING,
+        )
 
     def _highest(self) -> int:
         with self.engine.connect() as conn:
@@ -87,8 +104,9 @@ class SqlitePoller(threading.Thread):
             try:
                 highest = self._highest()
             except sa.exc.OperationalError as exc:
-                log.warning("outbox poll failed", extra={"fields": {"error": str(exc)}})
+                self.failures.failed(self.name, exc)
             else:
+                self.failures.succeeded(self.name)
                 if highest != seen:
                     seen = highest
                     self.on_wake(None)

@@ -8,7 +8,11 @@ machines, are safe: leases and period guards live in the database.
 
 Stopping (SIGTERM, SIGINT): the dispatch loop stops claiming, finishes the chunk it is
 delivering, records its outcomes and hands the rest of its claim back; the scheduler then
-waits for every running job before the process exits.
+waits for every running job before the process exits. ``run_worker`` handles both signals
+before it builds the app, so a stop that arrives during start-up ends it cleanly too.
+
+A job that fails, or whose run cannot be recorded (the database is down), is logged through
+jobs/failures.py, never by APScheduler: one full line, then a count while it repeats.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import contextlib
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -25,8 +30,10 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from hub import logs
 from hub.db import get_db, refresh_statistics
 from hub.delivery.connectors import connector_of, connectors_for
+from jobs.failures import failures
 from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job, worker_label
 from jobs.spec import JobSpec
@@ -87,6 +94,10 @@ class Worker:
                 nudged=self._nudged[spec.name],
                 worker=self.label,
             )
+        except Exception as exc:
+            # The run could not even be recorded (most likely the database is unreachable):
+            # logged here, once, rather than as APScheduler's traceback.
+            failures.failed(spec.name, exc, worker=self.label)
         finally:
             with self._lock:
                 self._running.discard(spec.name)
@@ -126,20 +137,51 @@ class Worker:
         log.info("worker stopped", extra={"fields": {"worker": self.label}})
 
 
-def run_worker(app: Flask, registry: JobRegistry | None = None) -> None:
-    """Run a worker in this process until SIGTERM or SIGINT."""
-    worker = Worker(app, registry)
-    asked = threading.Event()
+class _StopDuringStartUp(BaseException):
+    """A stop signal arrived while the worker was starting: nothing runs yet to finish."""
 
-    def _ask_to_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("stop requested", extra={"fields": {"signal": signal.Signals(signum).name}})
-        asked.set()
 
-    signal.signal(signal.SIGTERM, _ask_to_stop)
-    signal.signal(signal.SIGINT, _ask_to_stop)
-    worker.start()
+class _StopSignals:
+    """SIGTERM and SIGINT: abandon the start-up at once, later ask the worker to stop."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.starting = True
+        self.signal: str | None = None
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.signal = signal.Signals(signum).name
+        self.asked.set()
+        if self.starting:
+            # Interrupt whatever start-up is doing (waiting for the database, say).
+            self.starting = False
+            raise _StopDuringStartUp(self.signal)
+        log.info("stop requested", extra={"fields": {"signal": self.signal}})
+
+
+def run_worker(build_app: Callable[[], Flask], registry: JobRegistry | None = None) -> None:
+    """Handle stop signals, build the app, and run a worker until SIGTERM or SIGINT."""
+    stop = _StopSignals()
+    app: Flask | None = None
     try:
-        while not asked.wait(timeout=1.0):
+        # Until the app sets its own level, at least the start and stop lines are shown.
+        logs.configure()
+        app = build_app()
+        worker = Worker(app, registry)
+        stop.starting = False
+    except _StopDuringStartUp:
+        label = worker_label()
+        log.info("worker stopping", extra={"fields": {"worker": label, "signal": stop.signal}})
+        if app is not None:
+            get_db(app).dispose()
+        log.info("worker stopped", extra={"fields": {"worker": label, "while": "starting"}})
+        return
+    try:
+        if not stop.asked.is_set():
+            worker.start()
+        while not stop.asked.wait(timeout=1.0):
             pass
     finally:
         worker.stop()

@@ -41,6 +41,12 @@ class OutboxRow(Base):
     # Set by the first claim and cleared by a replay: the give-up age counts from here, so a
     # backlog that waited for its connector to be configured does not die of age at once.
     first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the row is handed to its connector under the current lease (attempts are
+    # charged then, not at the claim), cleared with the lease.
+    handed_over: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Leases that expired after a hand-over: the worker died delivering it. Such a row is
+    # claimed alone from then on, so a crashing event cannot take others down with it.
+    lost_leases: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -237,6 +237,7 @@ def test_an_outcome_is_not_written_by_a_worker_that_lost_its_lease(app: Flask) -
     with app.app_context():
         session = get_session()
         slow = claims.claim(session, "recording", limit=10, lease_seconds=5, now=start)
+        assert claims.hand_over(session, slow, [row_id], lease_seconds=5, now=start) == [row_id]
         later = start + timedelta(seconds=6)
         assert claims.reap(session, now=later, max_attempts=5, max_age=timedelta(days=1)) == (1, 0)
         fast = claims.claim(session, "recording", limit=10, lease_seconds=5, now=later)
@@ -253,7 +254,8 @@ def test_reaping_gives_up_on_an_event_whose_worker_keeps_dying(app: Flask) -> No
     with app.app_context():
         session = get_session()
         for _ in range(2):
-            claims.claim(session, "recording", limit=1, lease_seconds=1, now=moment)
+            dying = claims.claim(session, "recording", limit=1, lease_seconds=1, now=moment)
+            claims.hand_over(session, dying, [row_id], lease_seconds=1, now=moment)
             moment += timedelta(seconds=2)
             claims.reap(session, now=moment, max_attempts=2, max_age=timedelta(days=1))
     row = outbox(app)[row_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -29,7 +30,7 @@ def spawn(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Spawn]:
     """Start ``hub worker`` processes on the test database; kill any left running."""
     started: list[WorkerProcess] = []
 
-    def start(name: str = "worker", **jobs: object) -> WorkerProcess:
+    def start(name: str = "worker", **jobs: Any) -> WorkerProcess:
         worker = WorkerProcess(database, tmp_path, f"{name}-{len(started)}", **jobs)
         started.append(worker)
         return worker
@@ -37,6 +38,15 @@ def spawn(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Spawn]:
     yield start
     for worker in started:
         worker.ensure_stopped()
+
+
+def _dispatch_ran(worker: WorkerProcess) -> bool:
+    return any(
+        '"logger": "apscheduler.executors.default"' in line
+        and "outbox.dispatch.recording" in line
+        and "executed successfully" in line
+        for line in worker.log().splitlines()
+    )
 
 
 def _all_delivered(app: Flask, count: int) -> Callable[[], bool]:
@@ -140,10 +150,11 @@ def test_events_of_each_order_arrive_in_order_while_two_workers_share_the_orders
 def test_a_commit_wakes_an_idle_worker_long_before_its_next_look(
     app: Flask, spawn: Spawn, tmp_path: Path
 ) -> None:
-    worker = spawn(dispatch_interval_seconds=600)
+    worker = spawn(dispatch_interval_seconds=600, log_level="DEBUG")
     worker.wait_ready()
-    # Let the start-up pass over the empty outbox finish, so only a wake-up can deliver.
-    wait_until(lambda: False, timeout=1.0)
+    # The start-up pass over the empty outbox has ended (APScheduler says so at debug level):
+    # from now on only a wake-up can deliver.
+    assert wait_until(lambda: _dispatch_ran(worker)), worker.log()
     (row_id,) = add_events(app, ["C-1"])
     assert wait_until(lambda: outbox(app)[row_id].status == "delivered", timeout=15), worker.log()
     assert worker.terminate() == 0

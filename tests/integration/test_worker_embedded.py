@@ -9,6 +9,7 @@ import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -65,7 +66,7 @@ def _alive(pid: int) -> bool:
 
 class Server:
     def __init__(
-        self, database: conftest.TestDatabase, tmp_path: Path, *args: str, **jobs: object
+        self, database: conftest.TestDatabase, tmp_path: Path, *args: str, **jobs: Any
     ) -> None:
         self.port = _free_port()
         self.log_path = tmp_path / "serve.log"
@@ -99,7 +100,7 @@ Serve = Callable[..., Server]
 def serve(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Serve]:
     servers: list[Server] = []
 
-    def start(*args: str, **jobs: object) -> Server:
+    def start(*args: str, **jobs: Any) -> Server:
         server = Server(database, tmp_path, *args, **jobs)
         servers.append(server)
         assert wait_until(server.ready, timeout=30), server.log()

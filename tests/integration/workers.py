@@ -93,7 +93,9 @@ def statuses(app: Flask) -> dict[str, int]:
         return {str(status): int(count) for status, count in counts.items()}
 
 
-def worker_env(database: TestDatabase, tmp_path: Path, **jobs: Any) -> dict[str, str]:
+def worker_env(
+    database: TestDatabase, tmp_path: Path, log_level: str = "INFO", **jobs: Any
+) -> dict[str, str]:
     """The environment of a ``hub worker`` process on the test database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
@@ -101,7 +103,7 @@ def worker_env(database: TestDatabase, tmp_path: Path, **jobs: Any) -> dict[str,
         HUB_DATABASE_URL=database.url,
         HUB_SECRET_KEY="test-secret-key-0123456789abcdef",
         HUB_INSTANCE_PATH=str(tmp_path / "instance"),
-        HUB_LOG_LEVEL="INFO",
+        HUB_LOG_LEVEL=log_level,
         HUB_JOBS_EXTRA_CONNECTORS="connectors.recording:recording_connector",
         HUB_JOBS_DISPATCH_INTERVAL_SECONDS="0.2",
     )
@@ -113,12 +115,19 @@ def worker_env(database: TestDatabase, tmp_path: Path, **jobs: Any) -> dict[str,
 class WorkerProcess:
     """A ``hub worker`` child process whose log goes to a file in the test's folder."""
 
-    def __init__(self, database: TestDatabase, tmp_path: Path, name: str, **jobs: Any) -> None:
+    def __init__(
+        self,
+        database: TestDatabase,
+        tmp_path: Path,
+        name: str,
+        log_level: str = "INFO",
+        **jobs: Any,
+    ) -> None:
         self.log_path = tmp_path / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [str(HUB), "worker"],
-            env=worker_env(database, tmp_path, **jobs),
+            env=worker_env(database, tmp_path, log_level, **jobs),
             cwd=tmp_path,
             stdout=self._log,
             stderr=subprocess.STDOUT,
