@@ -1,10 +1,20 @@
-"""Refuse requests carrying a NUL character anywhere the views read, before any query runs."""
+"""Refuse requests the views must never see: NUL characters, ids no column can hold."""
 
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter, Map
 
 from hub.api.errors import is_api_request
+from hub.ledger import validation
+
+
+class IdConverter(IntegerConverter):
+    """Match ``<int:...>`` path segments only up to the largest id a column can hold."""
+
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", validation.MAX_ID)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def refuse_nul() -> None:
@@ -18,4 +28,7 @@ def refuse_nul() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: a rule picks its converter when it is added, and
+    # an id past the column's range is then a plain 404 instead of a database error.
+    app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul)
