@@ -1,12 +1,21 @@
-"""Refuse requests the views must never see: NUL characters, ids no column can hold."""
+"""Refuse requests the views must never see: NUL characters, ids no column can hold, bodies
+over the size limit however they are sent."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wsgi import get_content_length
 
 from hub.api.errors import is_api_request
 from hub.ledger import validation
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 class IdConverter(IntegerConverter):
@@ -27,7 +36,47 @@ def refuse_nul() -> None:
         abort(400)
 
 
+class StreamedBodyLimit:
+    """Give a body sent without Content-Length (chunked) a length, so the limit applies.
+
+    Werkzeug stops reading such a stream at MAX_CONTENT_LENGTH without saying so, and the
+    view then works on the first megabyte as if it were the whole body. Read one byte more
+    than the limit here: the length then tells werkzeug the body is too large (a 413, as
+    for a declared Content-Length), and a body within the limit reads as before.
+    """
+
+    def __init__(self, app: WSGIApplication, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        # Only where the server ends the stream itself (gunicorn, werkzeug's server do for
+        # chunked bodies); otherwise werkzeug reads nothing and there is nothing to bound.
+        if get_content_length(environ) is None and environ.get("wsgi.input_terminated"):
+            body = _read_at_most(environ["wsgi.input"], self.max_bytes + 1)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            # Decoded already: werkzeug ignores Content-Length while this says "chunked".
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.app(environ, start_response)
+
+
+def _read_at_most(stream: io.BufferedIOBase, limit: int) -> bytes:
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(left, 64 * 1024))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
 def init_app(app: Flask) -> None:
+    max_bytes = app.config.get("MAX_CONTENT_LENGTH")
+    if max_bytes:
+        app.wsgi_app = StreamedBodyLimit(app.wsgi_app, max_bytes)  # type: ignore[method-assign]
     # Before any blueprint adds its rules: a rule picks its converter when it is added, and
     # an id past the column's range is then a plain 404 instead of a database error.
     app.url_map.converters["int"] = IdConverter
