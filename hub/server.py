@@ -18,6 +18,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from hub.config import Config, get_config
+from hub.web.requests_guard import MAX_HEADER_FIELD
 
 log = logging.getLogger("hub.server")
 
@@ -101,5 +102,10 @@ def _serve(app: Flask, cfg: Config, *, host: str, port: int, workers: int) -> No
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
+            # Twice gunicorn's defaults, which the app enforces itself: a longer address or
+            # header then gets the app's answer (JSON under /api/), not gunicorn's HTML page.
+            # 8190 is the most gunicorn allows for a request line; past it, its page remains.
+            "limit_request_line": 8190,
+            "limit_request_field_size": 2 * MAX_HEADER_FIELD,
         },
     ).run()

@@ -1,5 +1,5 @@
 """Refuse requests the views must never see: NUL characters, ids no column can hold, bodies
-over the size limit however they are sent."""
+over the size limit however they are sent, request lines and headers too long to be real."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import Flask, abort, request
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wsgi import get_content_length
 
@@ -16,6 +17,13 @@ from hub.ledger import validation
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+#: gunicorn's default limits. The server is given twice as much room (see hub.server), so
+#: that a request over these reaches the app and gets its answer (JSON under /api/), not
+#: gunicorn's own HTML page.
+MAX_REQUEST_TARGET = 4094
+MAX_HEADER_FIELD = 8190
 
 
 class IdConverter(IntegerConverter):
@@ -73,6 +81,18 @@ def _read_at_most(stream: io.BufferedIOBase, limit: int) -> bytes:
     return b"".join(parts)
 
 
+def refuse_oversized_head() -> None:
+    """Answer 414 for an address, or 431 for a header, longer than a client ever needs."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    # Some servers' raw URI leaves the query string out; PATH_INFO is decoded, so shorter.
+    rebuilt = len(environ.get("PATH_INFO", "")) + 1 + len(environ.get("QUERY_STRING", ""))
+    if max(len(raw), rebuilt) > MAX_REQUEST_TARGET:
+        raise RequestURITooLarge()
+    if any(len(name) + len(value) + 2 > MAX_HEADER_FIELD for name, value in request.headers):
+        raise RequestHeaderFieldsTooLarge()
+
+
 def init_app(app: Flask) -> None:
     max_bytes = app.config.get("MAX_CONTENT_LENGTH")
     if max_bytes:
@@ -80,4 +100,5 @@ def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: a rule picks its converter when it is added, and
     # an id past the column's range is then a plain 404 instead of a database error.
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_oversized_head)
     app.before_request(refuse_nul)

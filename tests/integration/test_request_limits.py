@@ -157,3 +157,38 @@ def test_gunicorn_refuses_a_chunked_api_body_over_the_limit_with_a_json_413(
     assert status_line.startswith(b"HTTP/1.1 413"), answer[:300]
     assert b'"too_large"' in rest
     assert counts(app)["customers"] == 0
+
+
+def test_an_api_address_too_long_is_a_json_414(app: Flask, users: Users) -> None:
+    client = app.test_client()
+    headers = api_headers(app, users.concierge)
+    response = client.get("/api/v1/orders", query_string={"q": "x" * 5000}, headers=headers)
+    assert response.status_code == 414
+    assert response.get_json()["error"]["code"] == "uri_too_long"
+
+
+def test_an_api_header_too_long_is_a_json_431(app: Flask, users: Users) -> None:
+    client = app.test_client()
+    headers = {**api_headers(app, users.concierge), "X-Padding": "x" * 9000}
+    response = client.get("/api/v1/orders", headers=headers)
+    assert response.status_code == 431
+    assert response.get_json()["error"]["code"] == "headers_too_large"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "target, header, status",
+    [("/api/v1/orders?q=" + "x" * 6000, "", b"414"), ("/api/v1/orders", "x" * 12000, b"431")],
+    ids=["request-line", "header"],
+)
+def test_gunicorn_lets_the_app_answer_a_long_api_request_line_or_header_in_json(
+    served: Server, target: str, header: str, status: bytes
+) -> None:
+    head = (
+        f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{served.port}\r\n"
+        f"X-Padding: {header}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    answer = _raw(served.port, head)
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 " + status), answer[:300]
+    assert b"application/json" in rest and b'"error"' in rest
