@@ -24,6 +24,8 @@ log = logging.getLogger("hub.server")
 
 #: Seconds the worker gets to finish in-flight deliveries after SIGTERM before it is killed.
 WORKER_STOP_SECONDS = 30
+#: The only address debug mode listens on: its Werkzeug console runs any code it is sent.
+DEBUG_HOST = "127.0.0.1"
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -74,6 +76,13 @@ def stop_worker(child: subprocess.Popen[bytes]) -> None:
 def run_server(app: Flask, *, host: str, port: int, workers: int, worker: bool) -> None:
     """Serve until interrupted, with the embedded worker unless told not to run it."""
     cfg = get_config(app)
+    if cfg.hub.debug and host != DEBUG_HOST:
+        # Before anything starts: no worker left behind, nothing listening.
+        raise SystemExit(
+            f"Debug mode listens on {DEBUG_HOST} only: its Werkzeug console runs any code it "
+            f"is sent. Drop --host {host}, or turn debug mode off (HUB_DEBUG=false, or debug "
+            "under [hub])."
+        )
     child = start_worker(cfg) if worker and cfg.jobs.embedded else None
     try:
         _serve(app, cfg, host=host, port=port, workers=workers)
@@ -84,7 +93,7 @@ def run_server(app: Flask, *, host: str, port: int, workers: int, worker: bool) 
 
 def _serve(app: Flask, cfg: Config, *, host: str, port: int, workers: int) -> None:
     if cfg.hub.debug:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        app.run(host=DEBUG_HOST, port=port, debug=True, use_reloader=False)
         return
     # The app is built before forking, so its engine's pool must not cross the fork.
     from hub.db import get_db

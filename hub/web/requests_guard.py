@@ -4,15 +4,19 @@ over the size limit however they are sent, request lines and headers too long to
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import Flask, abort, request
-from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge, SecurityError
 from werkzeug.routing import IntegerConverter, Map
-from werkzeug.wsgi import get_content_length
+from werkzeug.wrappers import Response
+from werkzeug.wsgi import get_content_length, get_host
 
+from hub.api.blueprint import PREFIX
 from hub.api.errors import is_api_request
+from hub.config import get_config
 from hub.ledger import validation
 
 if TYPE_CHECKING:
@@ -69,6 +73,38 @@ class StreamedBodyLimit:
         return self.app(environ, start_response)
 
 
+class TrustedHosts:
+    """Answer 400 to a request for a host name that is not the hub's, before Flask sees it.
+
+    Werkzeug would otherwise echo the Host header in the redirects it builds (``//x`` paths).
+    Flask's TRUSTED_HOSTS refuses such a request too, but then has no URL adapter for the
+    error page; refusing here gives a plain answer (JSON under /api/) that needs none.
+    """
+
+    def __init__(self, app: WSGIApplication, hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            get_host(environ, trusted_hosts=self.hosts)
+        except SecurityError:
+            path = environ.get("PATH_INFO", "")
+            if path == PREFIX or path.startswith(PREFIX + "/"):
+                body = {
+                    "error": {
+                        "code": "bad_request",
+                        "message": "This server does not answer to that host name.",
+                        "fields": {},
+                    }
+                }
+                answer = Response(json.dumps(body), 400, mimetype="application/json")
+            else:
+                answer = Response("Unknown host name.\n", 400, mimetype="text/plain")
+            return answer(environ, start_response)
+        return self.app(environ, start_response)
+
+
 def _read_at_most(stream: io.BufferedIOBase, limit: int) -> bytes:
     parts: list[bytes] = []
     left = limit
@@ -97,6 +133,8 @@ def init_app(app: Flask) -> None:
     max_bytes = app.config.get("MAX_CONTENT_LENGTH")
     if max_bytes:
         app.wsgi_app = StreamedBodyLimit(app.wsgi_app, max_bytes)  # type: ignore[method-assign]
+    # Inside ProxyFix (create_app adds it last), so it sees the host the client asked for.
+    app.wsgi_app = TrustedHosts(app.wsgi_app, get_config(app).trusted_hosts)  # type: ignore[method-assign]
     # Before any blueprint adds its rules: a rule picks its converter when it is added, and
     # an id past the column's range is then a plain 404 instead of a database error.
     app.url_map.converters["int"] = IdConverter

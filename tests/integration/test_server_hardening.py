@@ -1,0 +1,95 @@
+"""The server trusts only its own host names, and debug mode stays on this machine."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from hub.db import get_db
+from tests import conftest
+from tests.integration.test_worker_embedded import _free_port
+from tests.integration.workers import HUB, worker_env
+
+
+@pytest.fixture
+def make(database: conftest.TestDatabase, tmp_path: Path) -> Iterator[type[Flask]]:
+    """Build apps with settings of the test's choosing, disposed of afterwards."""
+    built: list[Flask] = []
+
+    def build(**hub: object) -> Flask:
+        app = conftest.make_app(database, tmp_path / f"app{len(built)}", hub=hub)
+        built.append(app)
+        return app
+
+    yield build  # type: ignore[misc]
+    for app in built:
+        get_db(app).dispose()
+
+
+def test_a_double_slash_path_with_a_foreign_host_is_refused_not_redirected_there(
+    app: Flask,
+) -> None:
+    response = app.test_client().get("//evil.example/x", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert "evil.example" not in response.headers.get("Location", "")
+
+
+def test_a_foreign_host_is_a_400_on_pages_and_a_json_400_on_the_api(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    response = client.get("/api/v1/services", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:8000", "127.0.0.1:5000", "127.0.0.1"])
+def test_a_loopback_base_url_answers_to_every_name_of_this_machine(app: Flask, host: str) -> None:
+    assert app.test_client().get("/healthz", headers={"Host": host}).status_code == 200
+
+
+def test_a_public_base_url_answers_to_its_host_and_the_allowed_extras_only(make) -> None:
+    app = make(base_url="https://hub.example.com", allowed_hosts="10.0.0.5, hub.internal")
+    client = app.test_client()
+    for host in ("hub.example.com", "hub.example.com:443", "10.0.0.5:8000", "hub.internal"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
+    for host in ("localhost", "127.0.0.1", "evil.example", "example.com"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 400, host
+
+
+def test_debug_mode_without_a_secret_key_signs_with_a_random_key_per_process(make) -> None:
+    first = make(debug=True, secret_key="")
+    second = make(debug=True, secret_key="")
+    keys = {first.config["SECRET_KEY"], second.config["SECRET_KEY"]}
+    assert len(keys) == 2
+    assert "debug-only-secret-key" not in keys
+    assert all(len(key) >= 32 for key in keys)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "localhost"])
+def test_hub_serve_in_debug_mode_beyond_loopback_stops_with_a_sentence(
+    app: Flask, database: conftest.TestDatabase, tmp_path: Path, host: str
+) -> None:
+    env = {**worker_env(database, tmp_path), "HUB_DEBUG": "true"}
+    output = tmp_path / "serve.log"
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [str(HUB), "serve", "--host", host, "--port", str(_free_port()), "--no-worker"],
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        returncode = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail("debug mode went on serving on " + host)
+    said = output.read_text()
+    assert returncode == 1, said
+    assert "Debug mode listens on 127.0.0.1 only" in said
+    assert f"--host {host}" in said
