@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from hub.db import get_db
 from tests import conftest
+from tests.conftest import Users, api_headers, login
 from tests.integration.test_worker_embedded import _free_port
 from tests.integration.workers import HUB, worker_env
 
@@ -93,3 +95,34 @@ def test_hub_serve_in_debug_mode_beyond_loopback_stops_with_a_sentence(
     assert returncode == 1, said
     assert "Debug mode listens on 127.0.0.1 only" in said
     assert f"--host {host}" in said
+
+
+def _ready(client: FlaskClient, **headers: str) -> tuple[int, dict[str, object]]:
+    response = client.get("/readyz", headers=headers)
+    return response.status_code, response.get_json()
+
+
+def test_readyz_tells_anyone_only_whether_the_hub_is_ready(app: Flask, users: Users) -> None:
+    client = app.test_client()
+    assert _ready(client) == (200, {"status": "ok", "database": "ok"})
+    assert _ready(client, Authorization="Bearer hub_forged") == (
+        200,
+        {"status": "ok", "database": "ok"},
+    )
+    login(client, users.concierge)
+    assert "outbox" not in _ready(client)[1]
+
+
+def test_readyz_shows_the_outbox_to_a_signed_in_admin_or_a_token(app: Flask, users: Users) -> None:
+    admin = app.test_client()
+    login(admin, users.admin)
+    status, body = _ready(admin)
+    assert status == 200 and set(body) == {"status", "database", "outbox"}
+    assert body["outbox"] == {
+        "backlog": 0,
+        "in_flight": 0,
+        "dead": 0,
+        "oldest_pending_seconds": None,
+    }
+    token = api_headers(app, users.provider)["Authorization"]
+    assert "outbox" in _ready(app.test_client(), Authorization=token)[1]
