@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hub.db import UTCDateTime, utcnow, write_transaction
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
@@ -89,10 +89,20 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password_hash: str) -> None:
-    """Store a new password hash (from hash_password) and end the user's other sessions."""
+    """Store a new password hash (from hash_password), ending the user's sessions and tokens."""
     user.password_hash = password_hash
     user.session_epoch += 1
+    # A reset answers a leaked password: a token made with it would keep the intruder in.
+    _revoke_tokens(session, user)
     session.flush()
+
+
+def _revoke_tokens(session: Session, user: User) -> None:
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def end_sessions(session: Session, user: User) -> None:
@@ -110,9 +120,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
     user.active = active
     if not active:
         user.session_epoch += 1
-        for token in user.tokens:
-            if token.revoked_at is None:
-                token.revoked_at = utcnow()
+        _revoke_tokens(session, user)
     session.flush()
 
 
@@ -178,7 +186,12 @@ def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user a live token belongs to, or None; note when it was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    # The user comes in the same query: every API request starts here.
+    row = session.scalars(
+        sa.select(ApiToken)
+        .options(joinedload(ApiToken.user, innerjoin=True))
+        .where(ApiToken.token_hash == _digest(token))
+    ).first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     user = row.user
