@@ -12,6 +12,8 @@ _PHONE = re.compile(r"^\+?[0-9 ().\-]{6,25}$")
 #: The largest value of a 32-bit ``integer`` column, the type of every id on PostgreSQL: a
 #: larger id cannot name a row, and sent to the database it would be an error, not a miss.
 MAX_ID = 2**31 - 1
+#: Versions live in the same 32-bit integer columns.
+MAX_VERSION = 2**31 - 1
 #: Every parser bounds years so that converting between time zones can never overflow.
 FIRST_YEAR = 1970
 LAST_YEAR = 2999
@@ -172,7 +174,7 @@ def version(value: object, field: str = "version") -> int:
         number = value
     elif isinstance(value, str) and _VERSION.fullmatch(value.strip()):
         number = int(value.strip())
-    if number is None or not 0 <= number < 2**31:
+    if number is None or not 0 <= number <= MAX_VERSION:
         raise InvalidInput(N_("Expected a version number."), field=field)
     return number
 
