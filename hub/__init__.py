@@ -6,6 +6,7 @@ the web layer and the background jobs are wired together. Nothing connects at im
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,12 @@ def create_app(
 
     app = Flask(__name__, instance_path=str(Path(cfg.hub.instance_path).resolve()))
     app.config.update(
-        SECRET_KEY=cfg.hub.secret_key or "debug-only-secret-key",
+        # Only debug mode runs without a key (validate() saw to it): a random one per process,
+        # since a fixed key in the source would let anyone forge a session.
+        SECRET_KEY=cfg.hub.secret_key or secrets.token_hex(32),
         DEBUG=cfg.hub.debug,
+        # A Host header naming someone else's site is a 400, not echoed in redirects.
+        TRUSTED_HOSTS=cfg.trusted_hosts,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=cfg.secure_cookies,
@@ -49,17 +54,18 @@ def create_app(
     )
     app.extensions["hub.config"] = cfg
     app.extensions["hub.passwords"] = Passwords(cfg.hub.password_hash_cost)
-    if cfg.hub.trusted_proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = cfg.hub.trusted_proxies
-        # Behind a proxy remote_addr is the proxy itself: sign-in limits and logs need the client.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
-        )
 
     logs.init_app(app)
     Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
     init_web(app)
     init_api(app)
+    if cfg.hub.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = cfg.hub.trusted_proxies
+        # Behind a proxy remote_addr is the proxy itself: sign-in limits and logs need the client.
+        # Outermost, so every other middleware sees the client's address and host.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hub.db import UTCDateTime, utcnow, write_transaction
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
@@ -118,10 +119,20 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password_hash: str) -> None:
-    """Store a new password hash (from hash_password) and end the user's other sessions."""
+    """Store a new password hash (from hash_password), ending the user's sessions and tokens."""
     user.password_hash = password_hash
     user.session_epoch += 1
+    # A reset answers a leaked password: a token made with it would keep the intruder in.
+    _revoke_tokens(session, user)
     session.flush()
+
+
+def _revoke_tokens(session: Session, user: User) -> None:
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def end_sessions(session: Session, user: User) -> None:
@@ -139,9 +150,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
     user.active = active
     if not active:
         user.session_epoch += 1
-        for token in user.tokens:
-            if token.revoked_at is None:
-                token.revoked_at = utcnow()
+        _revoke_tokens(session, user)
     session.flush()
 
 
@@ -203,7 +212,12 @@ def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user a live token belongs to, or None; note when it was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    # The user comes in the same query: every API request starts here.
+    row = session.scalars(
+        sa.select(ApiToken)
+        .options(joinedload(ApiToken.user, innerjoin=True))
+        .where(ApiToken.token_hash == _digest(token))
+    ).first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     user = row.user
@@ -236,20 +250,59 @@ def revoke_token(session: Session, token_id: int, user: User | None = None) -> N
 # -- sign-in throttle ----------------------------------------------------------------------
 
 
-def count_attempt(session: Session, limits: dict[str, int], *, lockout: timedelta) -> bool:
-    """Count a sign-in attempt against each key first; tell whether every key is within limits.
+#: An e-mail guessed from many addresses past its limit is slowed by this much per failure,
+#: up to the cap, for everyone: its owner still gets in from a fresh address, only slower.
+SLOWDOWN_STEP_SECONDS = 0.25
+SLOWDOWN_CAP_SECONDS = 2.0
+#: Never locks: a soft limit's count only decides the slowdown.
+_NO_LOCK = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class AttemptVerdict:
+    """Whether a sign-in attempt may check its password, and how long to wait first."""
+
+    allowed: bool
+    delay_seconds: float = 0.0
+
+
+def throttle_keys(email: str, address: str | None) -> tuple[str, str, str]:
+    """Return the throttle keys of a sign-in attempt: its e-mail, its address, and the pair."""
+    # Hashed: an e-mail (254) and an address together could outgrow the key column.
+    pair = hashlib.sha256(f"{address}\n{email}".encode()).hexdigest()
+    return f"email:{email}", f"ip:{address}", f"pair:{pair}"
+
+
+def slowdown(failures: int, limit: int) -> float:
+    """Return the delay for an attempt that is the ``failures``-th within a soft limit."""
+    return min(SLOWDOWN_CAP_SECONDS, SLOWDOWN_STEP_SECONDS * max(0, failures - limit))
+
+
+def count_attempt(
+    session: Session,
+    limits: dict[str, int],
+    *,
+    lockout: timedelta,
+    soft_limits: dict[str, int] | None = None,
+) -> AttemptVerdict:
+    """Count a sign-in attempt against each key first; tell whether it may go on, and when.
 
     Each key's row is bumped by one atomic upsert that returns the new count, so parallel
     attempts are each counted once and at most ``limit`` of them per window get their
     password checked. A key over its limit stays locked for ``lockout``; a key whose window
-    or lockout has passed starts counting afresh.
+    or lockout has passed starts counting afresh. A key over a soft limit never refuses: it
+    only delays the attempt, longer the further past its limit it is.
     """
     now = utcnow()
     allowed = True
     for key, limit in limits.items():
         failures = _bump(session, key, limit, now, lockout)
         allowed = allowed and failures <= limit
-    return allowed
+    delay = 0.0
+    for key, limit in (soft_limits or {}).items():
+        failures = _bump(session, key, _NO_LOCK, now, lockout)
+        delay = max(delay, slowdown(failures, limit))
+    return AttemptVerdict(allowed=allowed, delay_seconds=delay if allowed else 0.0)
 
 
 def _bump(session: Session, key: str, limit: int, now: datetime, lockout: timedelta) -> int:
@@ -285,9 +338,9 @@ def _bump(session: Session, key: str, limit: int, now: datetime, lockout: timede
     return failures
 
 
-def forget_attempt(session: Session, email_key: str, address_key: str) -> None:
-    """After a successful sign-in, clear the e-mail's count and give the address its try back."""
-    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == email_key))
+def forget_attempt(session: Session, forgotten: list[str], address_key: str) -> None:
+    """After a successful sign-in, clear the e-mail's counts and give the address its try back."""
+    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_(forgotten)))
     session.execute(
         sa.update(LoginThrottle)
         .where(LoginThrottle.key == address_key, LoginThrottle.failures > 0)

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
 
 #: Values that must never reach production as a secret key.
 _PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "secret"})
+#: A random key of 16 characters or more has far more distinct characters than this.
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+#: Names of this machine: a loopback base_url answers to both. (Werkzeug's host check
+#: cannot match an IPv6 address, so [::1] is not among them.)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 class ConfigError(Exception):
@@ -36,6 +42,8 @@ class HubSettings:
     trusted_proxies: int = 0
     # argon2id cost of new password hashes (hub/accounts.py HASH_COSTS): "standard" or "test".
     password_hash_cost: str = "standard"  # noqa: S105 - a cost name, not a password
+    # Host names besides base_url's that requests may carry, comma-separated.
+    allowed_hosts: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,16 @@ class Config:
     def secure_cookies(self) -> bool:
         return self.hub.base_url.startswith("https://")
 
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Return the host names a request's Host header may carry: base_url's, and extras."""
+        host = urlsplit(self.hub.base_url).hostname or ""
+        hosts = [host] if host else []
+        if host in LOOPBACK_HOSTS:
+            hosts += [name for name in LOOPBACK_HOSTS if name != host]
+        extra = (name.strip().lower() for name in self.hub.allowed_hosts.split(","))
+        return hosts + [name for name in extra if name and name not in hosts]
+
     def validate(self) -> None:
         """Refuse settings the hub cannot run with, naming the one to change."""
         if not self.hub.debug and self.hub.secret_key in _PLACEHOLDER_SECRETS:
@@ -106,6 +124,17 @@ class Config:
             raise ConfigError("HUB_SECRET_KEY is too short: use at least 16 random characters.")
         if self.hub.password_hash_cost not in ("standard", "test"):
             raise ConfigError("[hub] password_hash_cost must be 'standard' (or 'test' in tests).")
+        if not self.hub.debug and (len(set(self.hub.secret_key)) < MIN_SECRET_DISTINCT_CHARACTERS):
+            raise ConfigError(
+                "HUB_SECRET_KEY (secret_key under [hub]) is not random: it has fewer than "
+                f"{MIN_SECRET_DISTINCT_CHARACTERS} different characters. Use the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        if not urlsplit(self.hub.base_url).hostname:
+            raise ConfigError(
+                f"[hub] base_url (HUB_BASE_URL) {self.hub.base_url!r} names no host; "
+                "write it like https://hub.example.com."
+            )
         if self.hub.language not in ("fr", "en"):
             raise ConfigError("[hub] language must be 'fr' or 'en'.")
         if self.stripe.billing_mode not in ("per_order", "weekly", "monthly"):

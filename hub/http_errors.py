@@ -19,8 +19,10 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     404: ("not_found", "There is nothing at this address."),
     405: ("method_not_allowed", "This address does not accept that method."),
     413: ("too_large", "The request body is too large."),
+    414: ("uri_too_long", "The address is too long; send long values in the body."),
     415: ("unsupported_media_type", "Send the body as application/json."),
     429: ("too_many_requests", "Too many requests; wait, then try again."),
+    431: ("headers_too_large", "A request header is too large."),
     500: ("server_error", "Something went wrong on our side."),
 }
 # Headers of an HTTP error that the JSON answer must keep.

@@ -20,7 +20,10 @@ from hub.errors import N_, AmountError
 MAX_AMOUNT_CENTS = 100_000_000  # 1,000,000.00
 MAX_QUANTITY_MILLI = 10_000_000  # 10,000 units
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
-_NUMBER = re.compile(r"^\d{1,3}(?:[ ]\d{3})+(?:[.,]\d+)?$|^\d+(?:[.,]\d+)?$|^[.,]\d+$")
+# ASCII digits only: \d also matches Arabic-Indic and full-width digits, which Decimal reads.
+_NUMBER = re.compile(
+    r"^[0-9]{1,3}(?:[ ][0-9]{3})+(?:[.,][0-9]+)?$|^[0-9]+(?:[.,][0-9]+)?$|^[.,][0-9]+$"
+)
 
 
 _NOT_A_NUMBER = N_("“%(text)s” is not a number; write it like 12,50.")

@@ -18,11 +18,14 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from hub.config import Config, get_config
+from hub.web.requests_guard import MAX_HEADER_FIELD
 
 log = logging.getLogger("hub.server")
 
 #: Seconds the worker gets to finish in-flight deliveries after SIGTERM before it is killed.
 WORKER_STOP_SECONDS = 30
+#: The only address debug mode listens on: its Werkzeug console runs any code it is sent.
+DEBUG_HOST = "127.0.0.1"
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -73,6 +76,13 @@ def stop_worker(child: subprocess.Popen[bytes]) -> None:
 def run_server(app: Flask, *, host: str, port: int, workers: int, worker: bool) -> None:
     """Serve until interrupted, with the embedded worker unless told not to run it."""
     cfg = get_config(app)
+    if cfg.hub.debug and host != DEBUG_HOST:
+        # Before anything starts: no worker left behind, nothing listening.
+        raise SystemExit(
+            f"Debug mode listens on {DEBUG_HOST} only: its Werkzeug console runs any code it "
+            f"is sent. Drop --host {host}, or turn debug mode off (HUB_DEBUG=false, or debug "
+            "under [hub])."
+        )
     child = start_worker(cfg) if worker and cfg.jobs.embedded else None
     try:
         _serve(app, cfg, host=host, port=port, workers=workers)
@@ -83,7 +93,7 @@ def run_server(app: Flask, *, host: str, port: int, workers: int, worker: bool) 
 
 def _serve(app: Flask, cfg: Config, *, host: str, port: int, workers: int) -> None:
     if cfg.hub.debug:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        app.run(host=DEBUG_HOST, port=port, debug=True, use_reloader=False)
         return
     # The app is built before forking, so its engine's pool must not cross the fork.
     from hub.db import get_db
@@ -101,5 +111,10 @@ def _serve(app: Flask, cfg: Config, *, host: str, port: int, workers: int) -> No
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
+            # Twice gunicorn's defaults, which the app enforces itself: a longer address or
+            # header then gets the app's answer (JSON under /api/), not gunicorn's HTML page.
+            # 8190 is the most gunicorn allows for a request line; past it, its page remains.
+            "limit_request_line": 8190,
+            "limit_request_field_size": 2 * MAX_HEADER_FIELD,
         },
     ).run()

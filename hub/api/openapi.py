@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from hub.api.blueprint import PREFIX, bp
 from hub.api.schemas import (
     ETAG,
+    ID_NUMBER,
     INTEGER,
     SCHEMAS,
     TEXT,
@@ -15,7 +16,7 @@ from hub.api.schemas import (
     json_content,
     ref,
 )
-from hub.ledger.queries import SETTLE
+from hub.ledger.queries import MAX_CURSOR_LENGTH, SETTLE
 from hub.models import BillingStatus, OrderStatus
 
 
@@ -34,6 +35,7 @@ def _errors(*statuses: int) -> dict[str, Schema]:
         404: "NotFound",
         409: "Conflict",
         413: "TooLarge",
+        414: "UriTooLong",
         415: "UnsupportedMediaType",
         422: "Unprocessable",
     }
@@ -47,6 +49,7 @@ _ERROR_RESPONSES = {
     "NotFound": "No such record, or not one of the provider's own missions.",
     "Conflict": "A forbidden state change (invalid_transition) or a stale version (stale).",
     "TooLarge": "The body exceeds 1 MiB.",
+    "UriTooLong": "The address (path and query) exceeds 4094 characters.",
     "UnsupportedMediaType": "The body is not application/json.",
     "Unprocessable": "A field is invalid; fields names it.",
 }
@@ -57,9 +60,19 @@ def _query(name: str, description: str, schema: Schema | None = None) -> Schema:
 
 
 PARAMETERS: dict[str, Schema] = {
-    "ref": {"name": "ref", "in": "path", "required": True, "schema": TEXT},
-    "customer_id": {"name": "customer_id", "in": "path", "required": True, "schema": INTEGER},
-    "cursor": _query("cursor", "The next_cursor of the previous page."),
+    "ref": {
+        "name": "ref",
+        "in": "path",
+        "required": True,
+        # As validation.order_ref reads it: anything else is a 404 before any query.
+        "schema": {**TEXT, "minLength": 1, "maxLength": 32, "pattern": "^[A-Za-z0-9-]+$"},
+    },
+    "customer_id": {"name": "customer_id", "in": "path", "required": True, "schema": ID_NUMBER},
+    "cursor": _query(
+        "cursor",
+        "The next_cursor of the previous page.",
+        {**TEXT, "minLength": 1, "maxLength": MAX_CURSOR_LENGTH},
+    ),
     "limit": _query(
         "limit", "Page size.", {**INTEGER, "minimum": 1, "maximum": 200, "default": 50}
     ),
@@ -91,9 +104,13 @@ ORDER_FILTERS = [
         "committed late is never skipped: resume from the last updated_at you read.",
         {**TEXT, "format": "date-time"},
     ),
-    _query("provider_id", "Orders of this provider.", INTEGER),
-    _query("customer_id", "Orders of this customer.", INTEGER),
-    _query("q", "An order reference or number, or words of the customer's name or e-mail."),
+    _query("provider_id", "Orders of this provider.", ID_NUMBER),
+    _query("customer_id", "Orders of this customer.", ID_NUMBER),
+    _query(
+        "q",
+        "An order reference or number, or words of the customer's name or e-mail.",
+        {**TEXT, "maxLength": 200},
+    ),
     _query(
         "scheduled_from",
         "Scheduled on or after this day (hub time zone).",
@@ -141,7 +158,7 @@ PATHS: dict[str, Schema] = {
         "get": {
             "summary": "Search customers, newest first (staff).",
             "parameters": [
-                _query("q", "Words of the name, e-mail or phone."),
+                _query("q", "Words of the name, e-mail or phone.", {**TEXT, "maxLength": 200}),
                 ref("parameters", "cursor"),
                 ref("parameters", "limit"),
             ],
@@ -176,7 +193,7 @@ PATHS: dict[str, Schema] = {
             "parameters": ORDER_FILTERS,
             "responses": {
                 "200": _answer("A page of orders.", ref("schemas", "OrderPage")),
-                **_errors(422),
+                **_errors(414, 422),
             },
         },
         "post": {

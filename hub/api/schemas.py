@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.ledger import validation
 from hub.models import BillingStatus, OrderStatus, ServiceUnit
 
 Schema = dict[str, Any]
@@ -28,12 +29,15 @@ WHEN: Schema = {"type": ["string", "null"], "format": "date-time"}
 DECIMAL: Schema = {
     "oneOf": [{"type": "string", "examples": ["1,5", "12,50", "12.50 €"]}, {"type": "number"}]
 }
-ID: Schema = {
-    "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]
-}
+#: As the server reads ids: a positive integer that fits the database's integer columns.
+ID_NUMBER: Schema = {"type": "integer", "minimum": 1, "maximum": validation.MAX_ID}
+ID: Schema = {"oneOf": [ID_NUMBER, {"type": "string", "pattern": "^[0-9]{1,10}$"}]}
 VERSION: Schema = {
     "description": "The version the client last read; a different current version is a 409 stale.",
-    "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}],
+    "oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": validation.MAX_VERSION},
+        {"type": "string", "pattern": "^[0-9]{1,10}$"},
+    ],
 }
 ETAG = {"description": "The order's version, for If-Match.", "schema": TEXT}
 

@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         raise InvalidInput(N_("This page link is damaged; start again."), field="cursor") from exc
     last_id = values.get("id") if isinstance(values, dict) else None
     # Bounded so that a forged cursor cannot overflow an integer column (a 500, not a 422).
-    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**62:
+    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 < last_id < 2**31:
         raise InvalidInput(N_("This page link is damaged; start again."), field="cursor")
     return values
 

@@ -9,8 +9,11 @@ from hub.errors import N_, InvalidInput, NotFound
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]{6,25}$")
-#: Beyond any integer column on either database, so a huge id is a 4xx, never a DB error.
-MAX_ID = 2**62
+#: The largest value of a 32-bit ``integer`` column, the type of every id on PostgreSQL: a
+#: larger id cannot name a row, and sent to the database it would be an error, not a miss.
+MAX_ID = 2**31 - 1
+#: Versions live in the same 32-bit integer columns.
+MAX_VERSION = 2**31 - 1
 #: Every parser bounds years so that converting between time zones can never overflow.
 FIRST_YEAR = 1970
 LAST_YEAR = 2999
@@ -92,8 +95,12 @@ def page_limit(value: object, *, default: int, maximum: int, field: str = "limit
     """Return how many rows a page shows: the default when blank, else 1 to maximum."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    number = positive_id(value, field, message=N_("Choose a number between 1 and %(max)s."))
-    if number is None or number > maximum:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _ID.fullmatch(value.strip()):
+        number = int(value.strip())
+    if number is None or not 0 < number <= maximum:
         raise InvalidInput(N_("Choose a number between 1 and %(max)s."), field=field, max=maximum)
     return number
 
@@ -167,7 +174,7 @@ def version(value: object, field: str = "version") -> int:
         number = value
     elif isinstance(value, str) and _VERSION.fullmatch(value.strip()):
         number = int(value.strip())
-    if number is None or not 0 <= number < 2**31:
+    if number is None or not 0 <= number <= MAX_VERSION:
         raise InvalidInput(N_("Expected a version number."), field=field)
     return number
 

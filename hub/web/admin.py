@@ -199,7 +199,11 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         # The reset ended every session of this user; keep the admin's own one going.
         login_user(person)
     flash(
-        _("New password saved; %(name)s's other sessions have ended.", name=person.name), "success"
+        _(
+            "New password saved; %(name)s's other sessions and API tokens have ended.",
+            name=person.name,
+        ),
+        "success",
     )
     return redirect(url_for("admin.user", user_id=user_id))
 

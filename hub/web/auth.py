@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -99,28 +100,36 @@ def login() -> ResponseReturnValue:
     if request.method == "POST":
         email = (request.form.get("email") or "").strip().lower()[:254]
         password = request.form.get("password") or ""
-        email_key, address_key = f"email:{email}", f"ip:{request.remote_addr}"
+        email_key, address_key, pair_key = accounts.throttle_keys(email, request.remote_addr)
         db = get_session()
+        # Locked per (e-mail, address) pair and per address, so guessing someone's password
+        # never locks its owner out; the e-mail alone, guessed from many addresses, only
+        # slows down.
         limits = {
-            email_key: cfg.hub.login_max_failures,
+            pair_key: cfg.hub.login_max_failures,
             address_key: cfg.hub.login_max_failures * IP_MAX_FAILURES_FACTOR,
         }
         # Counted and committed before the password is checked, so parallel guesses cannot
         # all slip through before the first failure is recorded.
         with write_transaction(db):
-            allowed = accounts.count_attempt(
-                db, limits, lockout=timedelta(seconds=cfg.hub.login_lockout_seconds)
+            verdict = accounts.count_attempt(
+                db,
+                limits,
+                lockout=timedelta(seconds=cfg.hub.login_lockout_seconds),
+                soft_limits={email_key: cfg.hub.login_max_failures},
             )
-        if not allowed:
+        if not verdict.allowed:
             flash(_("Too many failed attempts. Wait a few minutes, then try again."), "error")
             status = 429
         else:
+            # After the commit: a waiting attempt holds no lock.
+            time.sleep(verdict.delay_seconds)
             user = accounts.find_user(db, email) if email else None
             checked = accounts.passwords(current_app).check(user, password)
             ok = checked and user is not None and user.active
             if ok:
                 with write_transaction(db):
-                    accounts.forget_attempt(db, email_key, address_key)
+                    accounts.forget_attempt(db, [email_key, pair_key], address_key)
             if ok and user is not None:
                 _clear_session()
                 login_user(user)

@@ -109,3 +109,55 @@ def test_the_documented_order_fields_are_the_ones_served(app: Flask, users: User
     assert set(schemas["OrderLine"]["properties"]) == set(order["lines"][0])
     assert set(schemas["Customer"]["properties"]) == set(customer)
     assert set(schemas["Service"]["properties"]) == set(service)
+
+
+def _parameter(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    for parameter in document["paths"][path]["get"]["parameters"]:
+        if "$ref" in parameter:
+            parameter = document["components"]["parameters"][parameter["$ref"].split("/")[-1]]
+        if parameter["name"] == name:
+            found: dict[str, Any] = parameter["schema"]
+            return found
+    raise AssertionError(f"{path} has no parameter {name}")
+
+
+def test_the_documented_bounds_of_ids_versions_and_limits_are_the_server_s(
+    app: Flask, users: Users
+) -> None:
+    document = _document(app)
+    schemas = document["components"]["schemas"]
+    api = api_as(app, users.concierge)
+    customer = api.post("/customers", {"name": "Jeanne Martin"}).get_json()
+
+    path_id = _parameter(document, "/customers/{customer_id}", "customer_id")
+    assert path_id["minimum"] == 1
+    for beyond in (0, path_id["maximum"] + 1):
+        assert api.get(f"/customers/{beyond}").status_code == 404
+    assert api.get(f"/customers/{customer['id']}").status_code == 200
+
+    body_id = schemas["OrderInput"]["properties"]["customer_id"]["oneOf"][0]
+    assert body_id["maximum"] == path_id["maximum"]
+    line = [{"service_code": "PARCEL"}]
+    for beyond in (body_id["minimum"] - 1, body_id["maximum"] + 1):
+        refused = api.post("/orders", {"customer_id": beyond, "lines": line})
+        assert refused.status_code == 422
+        assert "customer_id" in refused.get_json()["error"]["fields"]
+
+    version = schemas["Complete"]["properties"]["version"]["oneOf"][0]
+    assert version["minimum"] == 1
+    order = api.post("/orders", {"customer_id": customer["id"], "lines": line}).get_json()
+    for beyond in (0, version["maximum"] + 1):
+        refused = api.post(f"/orders/{order['ref']}/cancel", {"version": beyond})
+        assert refused.status_code == 422, refused.get_json()
+
+    ref = _parameter(document, "/orders/{ref}", "ref")
+    assert (ref["minLength"], ref["maxLength"]) == (1, 32)
+    assert api.get("/orders/" + "A" * (ref["maxLength"] + 1)).status_code == 404
+
+    limit = _parameter(document, "/orders", "limit")
+    assert api.get("/orders", query_string={"limit": limit["maximum"]}).status_code == 200
+    for beyond in (limit["minimum"] - 1, limit["maximum"] + 1):
+        assert api.get("/orders", query_string={"limit": beyond}).status_code == 422
+    q = _parameter(document, "/orders", "q")
+    assert api.get("/orders", query_string={"q": "x" * q["maxLength"]}).status_code == 200
+    assert api.get("/orders", query_string={"q": "x" * (q["maxLength"] + 1)}).status_code == 422

@@ -108,9 +108,12 @@ def test_dead_letters_show_the_error_traceback_and_payload(plugged: Flask, tmp_p
     assert letter.payload == {"topic": "test.event", "seq": 0}
 
 
-def test_readyz_reports_backlog_and_dead_letters(plugged: Flask, tmp_path: Path) -> None:
+def test_readyz_reports_backlog_and_dead_letters(
+    plugged: Flask, tmp_path: Path, users: conftest.Users
+) -> None:
     _one_dead_one_held_back_one_delivered(plugged, tmp_path)
-    body = plugged.test_client().get("/readyz").get_json()
+    headers = conftest.api_headers(plugged, users.concierge)
+    body = plugged.test_client().get("/readyz", headers=headers).get_json()
     assert body["status"] == "ok"
     assert body["outbox"]["backlog"] == 1
     assert body["outbox"]["dead"] == 1
