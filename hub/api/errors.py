@@ -6,7 +6,7 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hub.api.blueprint import PREFIX, bp
-from hub.errors import HubError
+from hub.errors import HubError, InvalidInput
 
 HTTP_CODES: dict[int, tuple[str, str]] = {
     400: ("bad_request", "The request could not be read."),
@@ -33,8 +33,11 @@ def error_response(
 
 
 def hub_error(exc: HubError) -> Response:
-    """Answer a domain error with its status, code and the field it is about."""
-    fields = {exc.field: exc.message} if exc.field else {}
+    """Answer a domain error with its status, code and every field it is about."""
+    if isinstance(exc, InvalidInput):
+        fields = exc.fields
+    else:
+        fields = {exc.field: exc.message} if exc.field else {}
     return error_response(exc.http_status, exc.code, exc.message, fields)
 
 
