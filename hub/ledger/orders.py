@@ -299,7 +299,7 @@ def update_order(
         order.notes = data.notes
         order.scheduled_at = data.scheduled_at
         order.provider = provider
-        session.flush()
+        # No flush here: _record flushes once, so the edit is one UPDATE and one version step.
         after = order_snapshot(order)
         changed = {
             key: {"from": before[key], "to": after[key]}
