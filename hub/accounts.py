@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hub.db import UTCDateTime, utcnow, write_transaction
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
@@ -178,7 +178,13 @@ def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user a live token belongs to, or None; note when it was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    # The user comes in the same query: every API request needs both.
+    stmt = (
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token))
+        .options(joinedload(ApiToken.user))
+    )
+    row = session.scalars(stmt).first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     user = row.user

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hub.db import use_case
 from hub.errors import N_, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import Service, ServiceUnit
@@ -82,6 +83,7 @@ def get_service(session: Session, code: str) -> Service:
     return service
 
 
+@use_case
 def create_service(session: Session, data: ServiceInput) -> Service:
     if session.scalars(sa.select(Service.id).where(Service.code == data.code)).first():
         raise InvalidInput(N_("The code %(code)s is already taken."), field="code", code=data.code)
@@ -98,6 +100,7 @@ def create_service(session: Session, data: ServiceInput) -> Service:
     return service
 
 
+@use_case
 def update_service(session: Session, code: str, data: ServiceInput) -> Service:
     """Change a service; existing order lines keep the price they were sold at."""
     service = get_service(session, code)
@@ -111,6 +114,7 @@ def update_service(session: Session, code: str, data: ServiceInput) -> Service:
     return service
 
 
+@use_case
 def set_service_active(session: Session, code: str, active: bool) -> Service:
     """Retire a service from new orders, or bring it back."""
     service = get_service(session, code)
