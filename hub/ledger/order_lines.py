@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -38,6 +40,21 @@ def _copy_line(stored: OrderLine, position: int) -> OrderLine:
     )
 
 
+def orderable_services(session: Session, codes: Iterable[str]) -> dict[str, Service]:
+    """Return the active services among these codes, by code; the others cannot be ordered."""
+    stmt = sa.select(Service).where(Service.code.in_(set(codes)), Service.active.is_(True))
+    return {service.code: service for service in session.scalars(stmt)}
+
+
+def not_orderable(position: int, code: str) -> InvalidInput:
+    """Name a line whose service is missing from the catalogue or retired."""
+    return InvalidInput(
+        N_("No service %(code)s in the catalogue."),
+        field=f"lines.{position}.service_code",
+        code=code[:40],
+    )
+
+
 def build_lines(
     session: Session, lines: tuple[LineInput, ...], stored: list[OrderLine] | None = None
 ) -> list[OrderLine]:
@@ -47,9 +64,7 @@ def build_lines(
     codes = {
         line.service_code for line, was in zip(lines, old, strict=True) if not unchanged(line, was)
     }
-    services = {
-        s.code: s for s in session.scalars(sa.select(Service).where(Service.code.in_(codes)))
-    }
+    services = orderable_services(session, codes)
     built = []
     errors = FieldErrors()
     for position, (line, was) in enumerate(zip(lines, old, strict=True)):
@@ -57,14 +72,8 @@ def build_lines(
             built.append(_copy_line(was, position))
             continue
         service = services.get(line.service_code)
-        if service is None or not service.active:
-            errors.add(
-                InvalidInput(
-                    N_("No service %(code)s in the catalogue."),
-                    field=f"lines.{position}.service_code",
-                    code=line.service_code[:40],
-                )
-            )
+        if service is None:
+            errors.add(not_orderable(position, line.service_code))
             continue
         price = service.unit_price_cents if line.unit_price_cents is None else line.unit_price_cents
         amounts = line_amounts(price, line.quantity_milli, service.vat_bp)

@@ -15,12 +15,12 @@ from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.billing import check_billable, starts_billing
 from hub.ledger.customers import create_customer
-from hub.ledger.order_input import EDITABLE_FIELDS, parse_fields
+from hub.ledger.order_input import EDITABLE_FIELDS, MAX_LINES, parse_fields
 
 # Re-exported: callers build OrderInput next to the create/update functions that take it.
 from hub.ledger.order_input import LineInput as LineInput
 from hub.ledger.order_input import OrderInput as OrderInput
-from hub.ledger.order_lines import build_lines, unchanged
+from hub.ledger.order_lines import build_lines, not_orderable, orderable_services, unchanged
 from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import order_snapshot
 from hub.models import (
@@ -161,7 +161,37 @@ def place_order(
     ``customer_id``; the customer is then created with the order, or not at all.
     """
     _require_staff(actor)
-    return create_order(session, actor, OrderInput.parse(data, local_zone=local_zone))
+    try:
+        parsed = OrderInput.parse(data, local_zone=local_zone)
+    except InvalidInput as exc:
+        raise _with_unknown_services(session, data, exc) from None
+    return create_order(session, actor, parsed)
+
+
+def _with_unknown_services(
+    session: Session, data: Mapping[str, Any], found: InvalidInput
+) -> InvalidInput:
+    """Add the lines whose service cannot be ordered to the errors found, so all show at once."""
+    raw_lines = data.get("lines")
+    if not isinstance(raw_lines, list) or len(raw_lines) > MAX_LINES:
+        return found
+    codes = {
+        position: raw["service_code"].strip()
+        for position, raw in enumerate(raw_lines)
+        if isinstance(raw, Mapping)
+        and isinstance(raw.get("service_code"), str)
+        and f"lines.{position}.service_code" not in found.errors
+        and 0 < len(raw["service_code"].strip()) <= 40
+    }
+    if not codes:
+        return found
+    services = orderable_services(session, codes.values())
+    errors = FieldErrors()
+    errors.add(found)
+    for position, code in codes.items():
+        if code not in services:
+            errors.add(not_orderable(position, code))
+    return InvalidInput.of(errors.errors)
 
 
 def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:

@@ -90,6 +90,17 @@ def test_an_api_order_names_every_unknown_service_and_a_bad_provider_at_once(
     assert counts(app) == before
 
 
+def test_a_bad_amount_and_an_unknown_service_are_named_together(app: Flask, users: Users) -> None:
+    api = api_as(app, users.concierge)
+    customer_id = new_customer(api)
+    body = {
+        "customer_id": customer_id,
+        "lines": [{"service_code": "PARCEL", "quantity": "trois"}, {"service_code": "NOPE"}],
+    }
+    fields = api.post("/orders", body).get_json()["error"]["fields"]
+    assert set(fields) == {"lines.0.quantity", "lines.1.service_code"}
+
+
 def test_the_order_form_shows_each_error_by_its_field_and_stores_nothing(
     app: Flask, users: Users, client: FlaskClient
 ) -> None:
@@ -125,12 +136,13 @@ def test_an_error_on_a_row_after_a_blank_one_lands_on_its_own_row(
         **{
             "lines.0.service_code": "",
             "lines.0.quantity": "",
+            "lines.1.quantity": "deux",
             "lines.2.service_code": "NOPE",
         },
     )
     html = client.post("/orders/new", data=data).get_data(as_text=True)
-    assert 'id="e-lines.2.service_code"' in html
-    assert 'id="e-lines.0.service_code"' not in html and 'id="e-lines.1.' not in html
+    assert 'id="e-lines.1.quantity"' in html and 'id="e-lines.2.service_code"' in html
+    assert 'id="e-lines.0.' not in html and 'id="e-lines.1.unit_price"' not in html
 
 
 def test_an_inline_customer_and_its_order_commit_together(app: Flask, users: Users) -> None:
