@@ -16,6 +16,7 @@ from hub.sql import (
     business_zone,
     make_engine,
     refresh_statistics,
+    use_case,
     utcnow,
     write_transaction,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "get_session",
     "make_engine",
     "refresh_statistics",
+    "use_case",
     "utcnow",
     "write_transaction",
 ]

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextvars
 import enum
+import functools
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ from hub.errors import N_, StaleEdit
 # write after another writer committed; write units of work therefore start with
 # BEGIN IMMEDIATE, chosen per transaction through this flag.
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("hub_immediate", default=False)
+#: Marks a session inside write_transaction, so that nested use cases join its transaction.
+_WRITING = "hub_writing"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -129,7 +132,14 @@ def business_zone(session: Session) -> ZoneInfo:
 
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
-    """Run one unit of work that writes: begin (IMMEDIATE on SQLite), commit or roll back."""
+    """Run one unit of work that writes: begin (IMMEDIATE on SQLite), commit or roll back.
+
+    A use case that runs inside another's write transaction joins it (an idempotent create
+    stores its key with the record), so the outermost block alone commits or rolls back.
+    """
+    if session.info.get(_WRITING):
+        yield session
+        return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction entered with unflushed changes")
@@ -142,6 +152,7 @@ def write_transaction(session: Session) -> Iterator[Session]:
             session.connection()
         finally:
             _immediate.reset(token)
+        session.info[_WRITING] = True
         try:
             yield session
             session.commit()
@@ -153,6 +164,22 @@ def write_transaction(session: Session) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.info.pop(_WRITING, None)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def use_case(func: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    """Run a ledger function in its own write transaction, or in the caller's if one is open."""
+
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with write_transaction(session):
+            return func(session, *args, **kwargs)
+
+    return functools.update_wrapper(run, func)
 
 
 _write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()

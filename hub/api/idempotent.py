@@ -13,7 +13,8 @@ from hub.api.auth import api_user
 from hub.db import get_session, write_transaction
 from hub.idempotency import Remembered, check_key, fingerprint, recall, remember
 
-#: Makes the record inside the caller's transaction; returns the body and its Location.
+#: Makes the record with a ledger use case (which joins the key's transaction, if any);
+#: returns the body and its Location.
 Create = Callable[[Session], tuple[dict[str, Any], str]]
 
 
@@ -34,8 +35,7 @@ def create_once(make: Create) -> Response:
     session = get_session()
     raw_key = request.headers.get("Idempotency-Key")
     if raw_key is None:
-        with write_transaction(session):
-            body, location = make(session)
+        body, location = make(session)
         return _respond(Remembered(201, body, location), replayed=False)
     key = check_key(raw_key.strip())
     user_id = api_user().id

@@ -31,32 +31,26 @@ from hub.api.params import (
     query_text,
 )
 from hub.config import get_config
-from hub.db import get_session, write_transaction
+from hub.db import get_session
 from hub.ledger.orders import (
-    OrderInput,
     cancel_order,
     complete_order,
-    create_order,
-    get_order,
     get_visible_order,
+    patch_order,
+    place_order,
     schedule_order,
-    update_order,
 )
 from hub.ledger.queries import MAX_LIMIT, list_orders
-from hub.models import BillingStatus, Order, OrderStatus
-from hub.money import format_cents_plain, format_quantity
-
-#: Fields a PATCH may change; the others keep their current values.
-EDITABLE_FIELDS = ("customer_id", "lines", "scheduled_at", "provider_id", "notes")
+from hub.models import BillingStatus, OrderStatus
 
 
 @bp.post("/orders")
 def new_order() -> ResponseReturnValue:
     current = require_staff()
-    data = OrderInput.parse(json_body())
+    body = json_body()
 
     def make(session: Session) -> tuple[dict[str, Any], str]:
-        order = create_order(session, current, data)
+        order = place_order(session, current, body)
         return order_body(order), url_for("api.order", ref=order.ref)
 
     return create_once(make)
@@ -90,39 +84,14 @@ def order(ref: str) -> ResponseReturnValue:
     return order_response(get_visible_order(get_session(), actor(), order_ref(ref)))
 
 
-def _as_input(order: Order) -> dict[str, Any]:
-    """Picture an order as the body that would create it, for a PATCH to amend."""
-    return {
-        "customer_id": order.customer_id,
-        "lines": [
-            {
-                "service_code": line.service_code,
-                "quantity": format_quantity(line.quantity_milli, "en"),
-                "unit_price": format_cents_plain(line.unit_price_cents),
-            }
-            for line in order.lines
-        ],
-        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at else None,
-        "provider_id": order.provider_id,
-        "notes": order.notes,
-    }
-
-
 @bp.patch("/orders/<ref>")
 def edit_order(ref: str) -> ResponseReturnValue:
     current = require_staff()
     body = json_body()
     version = expected_version(body, required=True)
-    session = get_session()
-    with write_transaction(session):
-        # Read inside the write transaction, so the merge starts from the latest state.
-        existing = get_order(session, order_ref(ref))
-        changes = {key: body[key] for key in EDITABLE_FIELDS if key in body}
-        data = OrderInput.parse({**_as_input(existing), **changes})
-        updated = update_order(
-            session, current, existing.ref or ref, data, expected_version=version
-        )
-        return order_response(updated)
+    changes = {key: value for key, value in body.items() if key != "version"}
+    updated = patch_order(get_session(), current, order_ref(ref), changes, expected_version=version)
+    return order_response(updated)
 
 
 @bp.post("/orders/<ref>/schedule")
@@ -132,22 +101,18 @@ def schedule(ref: str) -> ResponseReturnValue:
     version = expected_version(body)
     when = instant(body.get("scheduled_at"), "scheduled_at", first_year=2000, last_year=2100)
     provider_id = body_id(body.get("provider_id"), "provider_id")
-    session = get_session()
-    with write_transaction(session):
-        scheduled = schedule_order(
-            session, current, order_ref(ref), when, provider_id, expected_version=version
-        )
-        return order_response(scheduled)
+    scheduled = schedule_order(
+        get_session(), current, order_ref(ref), when, provider_id, expected_version=version
+    )
+    return order_response(scheduled)
 
 
 @bp.post("/orders/<ref>/complete")
 def complete(ref: str) -> ResponseReturnValue:
     current = actor()
     version = expected_version(json_body())
-    session = get_session()
-    with write_transaction(session):
-        done = complete_order(session, current, order_ref(ref), expected_version=version)
-        return order_response(done)
+    done = complete_order(get_session(), current, order_ref(ref), expected_version=version)
+    return order_response(done)
 
 
 @bp.post("/orders/<ref>/cancel")
@@ -155,9 +120,7 @@ def cancel(ref: str) -> ResponseReturnValue:
     current = require_staff()
     body = json_body()
     version = expected_version(body)
-    session = get_session()
-    with write_transaction(session):
-        cancelled = cancel_order(
-            session, current, order_ref(ref), body.get("reason"), expected_version=version
-        )
-        return order_response(cancelled)
+    cancelled = cancel_order(
+        get_session(), current, order_ref(ref), body.get("reason"), expected_version=version
+    )
+    return order_response(cancelled)

@@ -105,19 +105,27 @@ SCHEMAS: dict[str, Schema] = {
         unit_price={**DECIMAL, "description": "Tax-inclusive; defaults to the catalogue price."},
     ),
     "OrderInput": obj(
-        ["customer_id", "lines"],
-        customer_id=ID,
-        **_ORDER_FIELDS,
-    ),
-    "OrderPatch": obj(
-        ["version"],
-        version=VERSION,
-        customer_id={
-            **ID,
-            "description": "Accepted only when it is the order's own customer: it cannot change.",
+        ["lines"],
+        customer_id={**ID, "description": "An existing customer; required unless `customer`."},
+        customer={
+            "description": "A new customer, created with the order (or not at all).",
+            "allOf": [ref("schemas", "CustomerInput")],
         },
         **_ORDER_FIELDS,
     ),
+    "OrderPatch": {
+        **obj(
+            ["version"],
+            version=VERSION,
+            customer_id={
+                **ID,
+                "description": "Only the order's own customer: it cannot change.",
+            },
+            **_ORDER_FIELDS,
+        ),
+        # Any other field (status, total_cents, ...) is a 422 naming it, never ignored.
+        "additionalProperties": False,
+    },
     "Schedule": obj(
         [],
         scheduled_at={**WHEN, "description": "Required unless the order already has a time."},

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub.db import utcnow
+from hub.db import use_case, utcnow
 from hub.errors import N_, Conflict, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.ledger.actor import Actor
@@ -64,6 +64,7 @@ def _requeue(session: Session, where: sa.ColumnElement[bool]) -> list[tuple[int,
     return [(int(row_id), str(name)) for row_id, name in rows]
 
 
+@use_case
 def replay(session: Session, actor: Actor, row_id: int) -> OutboxRow:
     """Send one dead letter again, from its first attempt."""
     row = session.get(OutboxRow, row_id)
@@ -88,6 +89,7 @@ def replay(session: Session, actor: Actor, row_id: int) -> OutboxRow:
     return row
 
 
+@use_case
 def replay_dead(session: Session, actor: Actor, *, connector: str | None = None) -> int:
     """Send every dead letter again (of one connector, or of all); return how many."""
     # One set-based statement: a list of ids would overflow the databases' parameter limits
@@ -117,6 +119,7 @@ def _check_name(connector: str) -> None:
         )
 
 
+@use_case
 def pause(session: Session, actor: Actor, connector: str, reason: str | None = None) -> None:
     """Stop delivering to a connector; its events wait until it is resumed."""
     _check_name(connector)
@@ -144,6 +147,7 @@ def pause(session: Session, actor: Actor, connector: str, reason: str | None = N
     _audit(session, actor, "connector.pause", f"connector:{connector}", {"reason": reason})
 
 
+@use_case
 def resume(session: Session, actor: Actor, connector: str) -> None:
     """Deliver to a paused connector again, starting with what waited."""
     _check_name(connector)

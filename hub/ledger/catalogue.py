@@ -13,6 +13,7 @@ from hub.errors import N_, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import Service, ServiceUnit
 from hub.money import parse_cents
+from hub.sql import use_case
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 VAT_RATES_BP = (0, 210, 550, 1000, 2000)
@@ -84,6 +85,7 @@ def get_service(session: Session, code: str) -> Service:
     return service
 
 
+@use_case
 def create_service(session: Session, data: ServiceInput) -> Service:
     if session.scalars(sa.select(Service.id).where(Service.code == data.code)).first():
         raise InvalidInput(N_("The code %(code)s is already taken."), field="code", code=data.code)
@@ -100,6 +102,7 @@ def create_service(session: Session, data: ServiceInput) -> Service:
     return service
 
 
+@use_case
 def update_service(session: Session, code: str, data: ServiceInput) -> Service:
     """Change a service; existing order lines keep the price they were sold at."""
     service = get_service(session, code)
@@ -113,6 +116,7 @@ def update_service(session: Session, code: str, data: ServiceInput) -> Service:
     return service
 
 
+@use_case
 def set_service_active(session: Session, code: str, active: bool) -> Service:
     """Retire a service from new orders, or bring it back."""
     service = get_service(session, code)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hub.errors import N_, NotFound, StaleEdit
+from hub.errors import N_, FieldErrors, NotFound, StaleEdit
 from hub.ledger import validation
 from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import customer_snapshot
 from hub.models import Customer
-from hub.sql import utcnow
+from hub.sql import use_case, utcnow
 
 
 @dataclass(frozen=True)
@@ -25,25 +27,30 @@ class CustomerInput:
     notes: str | None
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> CustomerInput:
-        """Validate raw form or JSON fields; raise InvalidInput naming the first bad field."""
-        name = validation.text(data.get("name"), "name", max_length=200, required=True)
+    def parse(cls, data: Mapping[str, Any], *, prefix: str = "") -> CustomerInput:
+        """Validate raw form or JSON fields; one InvalidInput names every bad field."""
+        errors = FieldErrors()
+
+        def check(parse: Callable[[object, str], str | None], name: str) -> str | None:
+            return errors.check(lambda: parse(data.get(name), prefix + name))
+
+        name = check(partial(validation.text, max_length=200, required=True), "name")
+        email = check(validation.email, "email")
+        phone = check(validation.phone, "phone")
+        address = check(partial(validation.text, max_length=500), "address")
+        notes = check(partial(validation.text, max_length=2000), "notes")
+        errors.raise_any()
         assert name is not None
-        return cls(
-            name=name,
-            email=validation.email(data.get("email")),
-            phone=validation.phone(data.get("phone")),
-            address=validation.text(data.get("address"), "address", max_length=500),
-            notes=validation.text(data.get("notes"), "notes", max_length=2000),
-        )
+        return cls(name=name, email=email, phone=phone, address=address, notes=notes)
 
 
 def _search_key(name: str, email: str | None) -> str:
     return f"{name} {email or ''}".lower().strip()
 
 
+@use_case
 def create_customer(session: Session, data: CustomerInput) -> Customer:
-    """Add a customer and its customer.upserted event; the caller commits."""
+    """Add a customer and its customer.upserted event, in one commit."""
     customer = Customer(
         name=data.name,
         email=data.email,
@@ -58,6 +65,7 @@ def create_customer(session: Session, data: CustomerInput) -> Customer:
     return customer
 
 
+@use_case
 def update_customer(
     session: Session, customer_id: int, data: CustomerInput, *, expected_version: int | None
 ) -> Customer:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
+from hub.errors import N_, FieldErrors, Forbidden, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.billing import check_billable, starts_billing
+from hub.ledger.customers import create_customer
+from hub.ledger.order_input import EDITABLE_FIELDS, MAX_LINES, parse_fields
 
 # Re-exported: callers build OrderInput next to the create/update functions that take it.
 from hub.ledger.order_input import LineInput as LineInput
 from hub.ledger.order_input import OrderInput as OrderInput
-from hub.ledger.order_lines import build_lines
+from hub.ledger.order_lines import build_lines, not_orderable, orderable_services, unchanged
 from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import order_snapshot
 from hub.models import (
@@ -28,7 +31,7 @@ from hub.models import (
     Role,
     User,
 )
-from hub.sql import business_zone, utcnow
+from hub.sql import business_zone, use_case, utcnow, write_transaction
 
 # -- reading -------------------------------------------------------------------------------
 
@@ -100,19 +103,27 @@ def _record(
     """Append the history line and the outbox rows for a change, in the caller's transaction."""
     order.updated_at = utcnow()
     session.flush()
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            actor_id=actor.user_id,
-            actor_label=actor.label,
-            kind=kind,
-            from_status=from_status,
-            to_status=order.status if status_changed or from_status is not None else None,
-            from_billing=from_billing,
-            to_billing=order.billing_status if from_billing is not None else None,
-            changes=changes or {},
-        )
+    # A Core insert: one statement, no object to track; the history is read back on demand.
+    session.execute(
+        sa.insert(OrderEvent),
+        [
+            {
+                "order_id": order.id,
+                "actor_id": actor.user_id,
+                "actor_label": actor.label,
+                "at": order.updated_at,
+                "kind": kind,
+                "from_status": from_status,
+                "to_status": (order.status if status_changed or from_status is not None else None),
+                "from_billing": from_billing,
+                "to_billing": order.billing_status if from_billing is not None else None,
+                "changes": changes or {},
+            }
+        ],
     )
+    if "events" in sa.inspect(order).dict:
+        # Loaded before this change: read it again, with the new line, when next asked.
+        session.expire(order, ["events"])
     if topic is not None:
         assert order.ref is not None
         enqueue(session, topic, "order", order.ref, {"order": order_snapshot(order)})
@@ -123,75 +134,213 @@ def order_reference(order_id: int, created_at: datetime, zone: tzinfo) -> str:
     return f"C-{created_at.astimezone(zone).year}-{order_id:06d}"
 
 
-def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
-    """Record a new order with its lines, history and outbox rows; the caller commits."""
-    _require_staff(actor)
-    customer = session.get(Customer, data.customer_id)
+def _next_order_id(session: Session) -> int:
+    """Take the new order's id before its insert, so its reference goes in the same statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(Order.__tablename__, "id")
+        return int(session.scalar(sa.select(sa.func.nextval(sequence))) or 0)
+    # SQLite: write transactions begin IMMEDIATE, so no other writer can take this id meanwhile.
+    return int(session.scalar(sa.select(sa.func.max(Order.id))) or 0) + 1
+
+
+def _customer(session: Session, data: OrderInput) -> Customer:
+    if data.new_customer is not None:
+        return create_customer(session, data.new_customer)
+    customer = session.get(Customer, data.customer_id) if data.customer_id is not None else None
     if customer is None:
         raise InvalidInput(N_("No customer %(id)s."), field="customer_id", id=data.customer_id)
-    provider = _provider(session, data.provider_id)
-    lines = build_lines(session, data.lines)
-    order = Order(
-        customer=customer,
-        provider=provider,
-        created_by_id=actor.user_id,
-        scheduled_at=data.scheduled_at,
-        notes=data.notes,
-        status=OrderStatus.NEW,
-        billing_status=BillingStatus.UNBILLED,
-        lines=lines,
-        total_cents=sum(line.amount_cents for line in lines),
-        vat_cents=sum(line.vat_cents for line in lines),
-    )
-    session.add(order)
-    session.flush()
-    order.ref = order_reference(order.id, order.created_at, business_zone(session))
-    _record(session, order, actor, "created", "order.created", status_changed=True)
-    if provider is not None and data.scheduled_at is not None:
-        schedule_order(session, actor, order.ref, data.scheduled_at, provider.id)
+    return customer
+
+
+def place_order(
+    session: Session, actor: Actor, data: Mapping[str, Any], *, local_zone: tzinfo | None = None
+) -> Order:
+    """Validate raw order data (every bad field at once) and record the order, in one commit.
+
+    The data may carry a new customer (``customer``: name, e-mail, ...) instead of a
+    ``customer_id``; the customer is then created with the order, or not at all.
+    """
+    _require_staff(actor)
+    try:
+        parsed = OrderInput.parse(data, local_zone=local_zone)
+    except InvalidInput as exc:
+        raise _with_unknown_services(session, data, exc) from None
+    return create_order(session, actor, parsed)
+
+
+def _with_unknown_services(
+    session: Session, data: Mapping[str, Any], found: InvalidInput
+) -> InvalidInput:
+    """Add the lines whose service cannot be ordered to the errors found, so all show at once."""
+    raw_lines = data.get("lines")
+    if not isinstance(raw_lines, list) or len(raw_lines) > MAX_LINES:
+        return found
+    codes = {
+        position: raw["service_code"].strip()
+        for position, raw in enumerate(raw_lines)
+        if isinstance(raw, Mapping)
+        and isinstance(raw.get("service_code"), str)
+        and f"lines.{position}.service_code" not in found.errors
+        and 0 < len(raw["service_code"].strip()) <= 40
+    }
+    if not codes:
+        return found
+    services = orderable_services(session, codes.values())
+    errors = FieldErrors()
+    errors.add(found)
+    for position, code in codes.items():
+        if code not in services:
+            errors.add(not_orderable(position, code))
+    return InvalidInput.of(errors.errors)
+
+
+def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
+    """Record a new order with its lines, history and outbox rows, in one commit."""
+    _require_staff(actor)
+    with write_transaction(session):
+        errors = FieldErrors()
+        customer = errors.check(lambda: _customer(session, data))
+        provider = errors.check(lambda: _provider(session, data.provider_id))
+        lines = errors.check(lambda: build_lines(session, data.lines))
+        errors.raise_any()
+        assert customer is not None and lines is not None
+        now = utcnow()
+        order_id = _next_order_id(session)
+        ref = order_reference(order_id, now, business_zone(session))
+        order = Order(
+            id=order_id,
+            ref=ref,
+            customer=customer,
+            provider=provider,
+            created_by_id=actor.user_id,
+            scheduled_at=data.scheduled_at,
+            notes=data.notes,
+            status=OrderStatus.NEW,
+            billing_status=BillingStatus.UNBILLED,
+            lines=lines,
+            total_cents=sum(line.amount_cents for line in lines),
+            vat_cents=sum(line.vat_cents for line in lines),
+            created_at=now,
+            currency="eur",
+            version=1,
+        )
+        session.add(order)
+        _record(session, order, actor, "created", "order.created", status_changed=True)
+        if provider is not None and data.scheduled_at is not None:
+            schedule_order(session, actor, ref, data.scheduled_at, provider.id)
     return order
+
+
+def patch_order(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+) -> Order:
+    """Apply the fields a client sent to the stored order; a change to nothing writes nothing.
+
+    Fields other than EDITABLE_FIELDS (unknown, or kept by the ledger such as ``status``) are
+    refused by name, with every bad value, before anything is read.
+    """
+    _require_staff(actor)
+    errors = FieldErrors()
+    for name in changes:
+        if name not in EDITABLE_FIELDS:
+            errors.add(InvalidInput(N_("This field cannot be changed here."), field=str(name)[:60]))
+    present = tuple(name for name in EDITABLE_FIELDS if name in changes)
+    parsed = parse_fields(changes, present, errors)
+    errors.raise_any()
+    with write_transaction(session):
+        order = get_order(session, ref)
+        _check_version(order, expected_version)
+        stored_lines = tuple(
+            LineInput(line.service_code, line.quantity_milli, line.unit_price_cents)
+            for line in order.lines
+        )
+        data = OrderInput(
+            customer_id=parsed.get("customer_id", order.customer_id),
+            lines=parsed.get("lines", stored_lines),
+            scheduled_at=parsed.get("scheduled_at", order.scheduled_at),
+            provider_id=parsed.get("provider_id", order.provider_id),
+            notes=parsed.get("notes", order.notes),
+        )
+        return update_order(session, actor, ref, data, expected_version=expected_version)
+
+
+def revise_order(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    local_zone: tzinfo | None = None,
+) -> Order:
+    """Validate a whole order as typed again (every bad field at once) and store it."""
+    _require_staff(actor)
+    parsed = OrderInput.parse(data, local_zone=local_zone)
+    return update_order(session, actor, ref, parsed, expected_version=expected_version)
+
+
+def _same(order: Order, data: OrderInput) -> bool:
+    """Tell whether the input would leave the order exactly as it is."""
+    return (
+        data.notes == order.notes
+        and data.scheduled_at == order.scheduled_at
+        and data.provider_id == order.provider_id
+        and len(data.lines) == len(order.lines)
+        and all(unchanged(line, was) for line, was in zip(data.lines, order.lines, strict=True))
+    )
 
 
 def update_order(
     session: Session, actor: Actor, ref: str, data: OrderInput, *, expected_version: int | None
 ) -> Order:
-    """Replace an unbilled, open order's lines, notes, time and provider."""
+    """Replace an open, unbilled order's lines, notes, time and provider; no change, no write."""
     _require_staff(actor)
-    order = get_order(session, ref)
-    _check_version(order, expected_version)
-    if not states.is_editable(order.status, order.billing_status):
-        raise InvalidInput(N_("Only open, unbilled orders can be edited."))
-    if data.customer_id != order.customer_id:
-        raise InvalidInput(N_("The customer of an order cannot change."), field="customer_id")
-    # The current provider stays acceptable even if deactivated since it was chosen.
-    if data.provider_id is not None and data.provider_id == order.provider_id:
-        provider = order.provider
-    else:
-        provider = _provider(session, data.provider_id)
-    # A scheduled mission keeps a time and a provider; to drop them, cancel and re-order.
-    if order.status == OrderStatus.SCHEDULED:
-        if data.scheduled_at is None:
-            raise InvalidInput(N_("A scheduled order needs a date and time."), field="scheduled_at")
-        if provider is None:
-            raise InvalidInput(N_("A scheduled order needs a provider."), field="provider_id")
-    before = order_snapshot(order)
-    order.lines = build_lines(session, data.lines, list(order.lines))
-    order.total_cents = sum(line.amount_cents for line in order.lines)
-    order.vat_cents = sum(line.vat_cents for line in order.lines)
-    order.notes = data.notes
-    order.scheduled_at = data.scheduled_at
-    order.provider = provider
-    session.flush()
-    after = order_snapshot(order)
-    changed = {
-        key: {"from": before[key], "to": after[key]}
-        for key in ("total_cents", "notes", "scheduled_at", "provider", "lines")
-        if before[key] != after[key]
-    }
-    _record(session, order, actor, "edited", "order.updated", changes=changed)
+    with write_transaction(session):
+        order = get_order(session, ref)
+        _check_version(order, expected_version)
+        if not states.is_editable(order.status, order.billing_status):
+            raise InvalidInput(N_("Only open, unbilled orders can be edited."))
+        if data.customer_id != order.customer_id:
+            raise InvalidInput(N_("The customer of an order cannot change."), field="customer_id")
+        if _same(order, data):
+            return order
+        # The current provider stays acceptable even if deactivated since it was chosen.
+        if data.provider_id is not None and data.provider_id == order.provider_id:
+            provider = order.provider
+        else:
+            provider = _provider(session, data.provider_id)
+        # A scheduled mission keeps a time and a provider; to drop them, cancel and re-order.
+        if order.status == OrderStatus.SCHEDULED:
+            if data.scheduled_at is None:
+                raise InvalidInput(
+                    N_("A scheduled order needs a date and time."), field="scheduled_at"
+                )
+            if provider is None:
+                raise InvalidInput(N_("A scheduled order needs a provider."), field="provider_id")
+        before = order_snapshot(order)
+        order.lines = build_lines(session, data.lines, list(order.lines))
+        order.total_cents = sum(line.amount_cents for line in order.lines)
+        order.vat_cents = sum(line.vat_cents for line in order.lines)
+        order.notes = data.notes
+        order.scheduled_at = data.scheduled_at
+        order.provider = provider
+        # No flush here: _record flushes once, so the edit is one UPDATE and one version step.
+        after = order_snapshot(order)
+        changed = {
+            key: {"from": before[key], "to": after[key]}
+            for key in ("total_cents", "notes", "scheduled_at", "provider", "lines")
+            if before[key] != after[key]
+        }
+        _record(session, order, actor, "edited", "order.updated", changes=changed)
     return order
 
 
+@use_case
 def schedule_order(
     session: Session,
     actor: Actor,
@@ -231,6 +380,7 @@ def schedule_order(
     return order
 
 
+@use_case
 def complete_order(
     session: Session, actor: Actor, ref: str, *, expected_version: int | None = None
 ) -> Order:
@@ -250,6 +400,7 @@ def complete_order(
     return order
 
 
+@use_case
 def cancel_order(
     session: Session,
     actor: Actor,
@@ -278,6 +429,7 @@ def cancel_order(
     return order
 
 
+@use_case
 def apply_billing_news(
     session: Session, actor: Actor, ref: str, target: str, details: dict[str, Any] | None = None
 ) -> bool:

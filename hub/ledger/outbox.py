@@ -29,22 +29,25 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
 
 def enqueue(
     session: Session, topic: str, aggregate_type: str, aggregate_ref: str, payload: dict[str, Any]
-) -> list[OutboxRow]:
+) -> None:
     """Add one outbox row per connector subscribed to the topic; the caller commits."""
     connectors = SUBSCRIPTIONS[topic]
-    rows = [
-        OutboxRow(
-            connector=connector,
-            topic=topic,
-            aggregate_type=aggregate_type,
-            aggregate_ref=aggregate_ref,
-            payload={"topic": topic, **payload},
-        )
-        for connector in connectors
-    ]
-    session.add_all(rows)
+    body = {"topic": topic, **payload}
+    # One Core insert for every connector's row: nothing reads them back in this transaction.
+    session.execute(
+        sa.insert(OutboxRow),
+        [
+            {
+                "connector": connector,
+                "topic": topic,
+                "aggregate_type": aggregate_type,
+                "aggregate_ref": aggregate_ref,
+                "payload": body,
+            }
+            for connector in connectors
+        ],
+    )
     wake_dispatchers(session, connectors)
-    return rows
 
 
 #: The PostgreSQL channel on which workers LISTEN for new deliveries (jobs/wakeup.py).

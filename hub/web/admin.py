@@ -22,8 +22,8 @@ from flask_login import login_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from hub import accounts
-from hub.db import get_session, write_transaction
+from hub import accounts, user_admin
+from hub.db import get_session
 from hub.errors import N_, Conflict, Forbidden, HubError, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import Role, User
@@ -122,14 +122,9 @@ def create_user() -> ResponseReturnValue:
     # Hashed before the transaction: argon2 is slow and must not hold SQLite's write lock.
     password_hash = accounts.passwords(current_app).hash(fields["password"])
     try:
-        with write_transaction(session):
-            user = accounts.create_user(
-                session,
-                fields["email"],
-                fields["role"],
-                fields["name"],
-                password_hash=password_hash,
-            )
+        user = user_admin.add_user(
+            session, fields["email"], fields["role"], fields["name"], password_hash=password_hash
+        )
     except InvalidInput as exc:
         return _users_page(kept, field_errors(exc), exc.http_status)
     except IntegrityError:
@@ -172,9 +167,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
     role = request.form.get("role", "")
     session = get_session()
     try:
-        with write_transaction(session):
-            person = _load_user(user_id)
-            accounts.set_role(session, person, role, by=current())
+        person = user_admin.change_role(session, user_id, role, by=current())
     except (InvalidInput, Forbidden, Conflict) as exc:
         person = _load_user(user_id)
         return _user_page(
@@ -190,9 +183,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         password_hash = accounts.passwords(current_app).hash(request.form.get("password", ""))
-        with write_transaction(session):
-            person = _load_user(user_id)
-            accounts.set_password(session, person, password_hash)
+        person = user_admin.change_password(session, user_id, password_hash)
     except InvalidInput as exc:
         return _user_page(_load_user(user_id), errors=field_errors(exc), status=exc.http_status)
     if person.id == current().id:
@@ -216,9 +207,7 @@ def set_active(user_id: int) -> ResponseReturnValue:
         abort(400)
     session = get_session()
     try:
-        with write_transaction(session):
-            person = _load_user(user_id)
-            accounts.set_active(session, person, choice == "1", by=current())
+        person = user_admin.change_active(session, user_id, choice == "1", by=current())
     except (Forbidden, Conflict) as exc:
         return _user_page(_load_user(user_id), errors=field_errors(exc), status=exc.http_status)
     if person.active:
@@ -237,12 +226,7 @@ def create_token(user_id: int) -> ResponseReturnValue:
     raw_label = request.form.get("label", "")
     session = get_session()
     try:
-        with write_transaction(session):
-            person = _load_user(user_id)
-            if not person.active:
-                raise Conflict(N_("Reactivate this user before giving them a token."))
-            label = validation.text(raw_label, "label", max_length=100) or ""
-            token = accounts.create_token(session, person, label)
+        person, token = user_admin.give_token(session, user_id, raw_label)
     except (InvalidInput, Conflict) as exc:
         return _user_page(
             _load_user(user_id),
@@ -259,8 +243,7 @@ def create_token(user_id: int) -> ResponseReturnValue:
 def revoke_token(user_id: int, token_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
-        with write_transaction(session):
-            accounts.revoke_token(session, token_id, _load_user(user_id))
+        user_admin.take_token(session, user_id, token_id)
     except NotFound:
         abort(404)
     flash(_("The token is revoked."), "success")

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from hub.db import get_session, write_transaction
+from hub.db import get_session
 from hub.errors import N_, InvalidInput, NotFound
 from hub.ledger import catalogue
 from hub.ledger.catalogue import VAT_RATES_BP, ServiceInput
@@ -93,8 +93,7 @@ def create_service() -> ResponseReturnValue:
         return _list_page(form, errors, 422)
     session = get_session()
     try:
-        with write_transaction(session):
-            service = catalogue.create_service(session, data)
+        service = catalogue.create_service(session, data)
     except InvalidInput as exc:
         return _list_page(form, {exc.field or "": translate_error(exc)}, exc.http_status)
     except IntegrityError:
@@ -120,8 +119,7 @@ def update_service(code: str) -> ResponseReturnValue:
         return _edit_page(service, form, errors, 422)
     session = get_session()
     try:
-        with write_transaction(session):
-            catalogue.update_service(session, service.code, data)
+        catalogue.update_service(session, service.code, data)
     except InvalidInput as exc:
         return _edit_page(_get(code), form, {exc.field or "": translate_error(exc)}, 422)
     flash(_("%(label)s is saved; new orders use it from now on.", label=data.label), "success")
@@ -135,8 +133,7 @@ def set_service_active(code: str) -> ResponseReturnValue:
         abort(400)
     session = get_session()
     try:
-        with write_transaction(session):
-            service = catalogue.set_service_active(session, code, choice == "1")
+        service = catalogue.set_service_active(session, code, choice == "1")
     except NotFound:
         abort(404)
     if service.active:

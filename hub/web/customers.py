@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from hub.db import get_session, write_transaction
+from hub.db import get_session
 from hub.errors import InvalidInput, StaleEdit
 from hub.ledger import validation
 from hub.ledger.actor import Actor
@@ -22,8 +22,8 @@ from hub.ledger.customers import (
 from hub.ledger.queries import list_orders
 from hub.models import Customer
 from hub.web.auth import current, staff_required
-from hub.web.forms import collect_errors, handle_hub_errors, parse_version
-from hub.web.i18n import translate_error
+from hub.web.forms import handle_hub_errors, parse_version
+from hub.web.i18n import translate_error, translate_fields
 
 bp = Blueprint("customers", __name__)
 handle_hub_errors(bp)
@@ -39,8 +39,6 @@ def _check_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
 FIELDS = ("name", "email", "phone", "address", "notes")
 PAGE_SIZE = 25
 ORDERS_SHOWN = 20
-#: Stand-in values that let the parser go on past a bad field to find the next one.
-STAND_INS = {"name": "-"}
 
 
 def form_values(prefix: str = "") -> dict[str, str]:
@@ -50,7 +48,10 @@ def form_values(prefix: str = "") -> dict[str, str]:
 
 def parse_customer(values: dict[str, str]) -> tuple[CustomerInput | None, dict[str, str]]:
     """Validate typed customer fields, returning every field's error at once."""
-    return collect_errors(CustomerInput.parse, values, STAND_INS)
+    try:
+        return CustomerInput.parse(values), {}
+    except InvalidInput as exc:
+        return None, translate_fields(exc)
 
 
 def values_of(customer: Customer) -> dict[str, str]:
@@ -90,9 +91,7 @@ def new() -> ResponseReturnValue:
         values = form_values()
         data, errors = parse_customer(values)
         if data is not None:
-            session = get_session()
-            with write_transaction(session):
-                customer = create_customer(session, data)
+            customer = create_customer(get_session(), data)
             flash(_("Customer %(name)s created.", name=customer.name), "success")
             return redirect(url_for("customers.view", customer_id=customer.id))
     status = 422 if errors else 200
@@ -129,8 +128,7 @@ def edit(customer_id: int) -> ResponseReturnValue:
         status = 422
         if data is not None:
             try:
-                with write_transaction(session):
-                    update_customer(session, customer_id, data, expected_version=seen_version)
+                update_customer(session, customer_id, data, expected_version=seen_version)
             except StaleEdit as exc:
                 # Keep what they typed, show what is stored now, and let a second save win.
                 customer = get_customer(session, customer_id)

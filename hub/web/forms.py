@@ -39,6 +39,10 @@ def collect_errors(
         try:
             parsed = parse(trial)
         except InvalidInput as exc:
+            if len(exc.errors) > 1:
+                # The parser named every bad field itself: nothing left to find by stand-ins.
+                errors.update((name, translate_error(each)) for name, each in exc.errors.items())
+                return None, errors
             field = exc.field or ""
             if field in errors or not field or field not in trial:
                 errors.setdefault(field, translate_error(exc))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, session
 from flask_babel import Babel, format_datetime, gettext
 
-from hub.errors import N_, HubError, TransitionError
+from hub.errors import N_, HubError, InvalidInput, TransitionError
 from hub.money import format_cents, format_quantity, format_vat
 
 LANGUAGES = ("fr", "en")
@@ -40,6 +40,12 @@ def translate_error(error: HubError) -> str:
             for key, value in params.items()
         }
     return str(gettext(error.template, **params))
+
+
+def translate_fields(error: InvalidInput) -> dict[str, str]:
+    """Render each field's error of an InvalidInput in the reader's language."""
+    found = error.errors or {error.field or "": error}
+    return {name: translate_error(each) for name, each in found.items()}
 
 
 #: Names people read for the fulfilment and billing states (msgids; stored values stay English).

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import get_session, utcnow, write_transaction
+from hub.db import get_session, utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.ledger.actor import Actor
@@ -137,8 +137,7 @@ def done(ref: str) -> ResponseReturnValue:
         return _render_index(422)
     session = get_session()
     try:
-        with write_transaction(session):
-            order = complete_order(session, Actor.of(current()), ref, expected_version=version)
+        order = complete_order(session, Actor.of(current()), ref, expected_version=version)
     except NotFound:
         abort(404)
     except Conflict as exc:

@@ -1,4 +1,4 @@
-"""The order form as typed: read it from a post, check every field, hand the ledger clean input."""
+"""The order form as typed: read it from a post, hand it to the ledger, show its errors by field."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from hub.errors import AmountError, HubError, InvalidInput
+from hub.errors import HubError, InvalidInput
 from hub.ledger import validation
-from hub.ledger.customers import CustomerInput, search_customers
+from hub.ledger.customers import search_customers
 from hub.ledger.order_input import MAX_LINES
-from hub.models import Customer, Order, Service, User
-from hub.money import format_cents_plain, format_quantity, parse_cents, parse_quantity_milli
-from hub.web.customers import parse_customer
-from hub.web.forms import parse_local_datetime
+from hub.models import Customer, Order
+from hub.money import format_cents_plain, format_quantity
 from hub.web.i18n import current_language, local_time, translate_error
 
 BLANK_ROWS = 3
@@ -100,90 +97,41 @@ class OrderForm:
 
 
 @dataclass(frozen=True)
-class CheckedOrder:
-    """What the ledger needs once every field read well: order fields, and maybe a new customer."""
+class RawOrder:
+    """The form's values as the ledger's parser reads them, and where each line came from."""
 
-    customer_id: int | None
-    new_customer: CustomerInput | None
-    payload: dict[str, Any]
+    data: dict[str, Any]
     #: The form row each ledger line came from, so the ledger's errors land on the right row.
     rows: tuple[int, ...]
 
-    def order_data(self, customer_id: int) -> dict[str, Any]:
-        return {**self.payload, "customer_id": customer_id}
 
-
-def check(
-    form: OrderForm, services: list[Service], providers: list[User], *, with_customer: bool = True
-) -> CheckedOrder | None:
-    """Check every field, recording each error in form.errors; return the clean input or None."""
-    errors = form.errors
-    customer_id: int | None = None
-    new_customer: CustomerInput | None = None
-    if with_customer:
-        typed_customer = any(value.strip() for value in form.customer.values())
-        if form.customer_id and typed_customer:
-            # Never drop what was typed without a word: make them pick one of the two.
-            errors["customer_id"] = _("Choose an existing customer or type a new one, not both.")
-        elif form.customer_id:
-            try:
-                customer_id = validation.positive_id(form.customer_id, "customer_id", required=True)
-            except InvalidInput:
-                errors["customer_id"] = _("Choose a customer from the list.")
-        elif typed_customer:
-            new_customer, customer_errors = parse_customer({**form.customer, "notes": ""})
-            errors.update({f"customer.{key}": text for key, text in customer_errors.items()})
-        else:
-            errors["customer_id"] = _("Choose a customer, or type a new customer's name below.")
-            errors["customer.name"] = _("This field is required.")
-
-    known = {service.code for service in services}
+def raw_order(form: OrderForm, *, customer_id: int | None = None) -> RawOrder:
+    """Hand the ledger what was typed, blank rows left out; without customer_id, a customer too."""
     lines: list[dict[str, Any]] = []
     rows: list[int] = []
     for index, row in enumerate(form.lines):
         if row.blank:
             continue
-        prefix = f"lines.{index}."
-        code = row.service_code.strip()
-        if not code:
-            errors[prefix + "service_code"] = _("Choose a service.")
-        elif code not in known:
-            errors[prefix + "service_code"] = _("No service %(code)s in the catalogue.", code=code)
-        quantity = row.quantity.strip() or "1"
-        try:
-            parse_quantity_milli(quantity)
-        except AmountError as exc:
-            errors[prefix + "quantity"] = translate_error(exc)
-        if row.unit_price.strip():
-            try:
-                parse_cents(row.unit_price)
-            except AmountError as exc:
-                errors[prefix + "unit_price"] = translate_error(exc)
-        lines.append({"service_code": code, "quantity": quantity, "unit_price": row.unit_price})
+        lines.append(
+            {
+                "service_code": row.service_code.strip(),
+                "quantity": row.quantity.strip() or "1",
+                "unit_price": row.unit_price,
+            }
+        )
         rows.append(index)
-    if not lines:
-        errors["lines"] = _("Add at least one line.")
-
-    when = None
-    try:
-        when = parse_local_datetime(form.scheduled_at, "scheduled_at")
-    except InvalidInput as exc:
-        errors["scheduled_at"] = translate_error(exc)
-    if form.provider_id and form.provider_id not in {str(p.id) for p in providers}:
-        errors["provider_id"] = _("Choose an active provider.")
-    if errors:
-        return None
-    return CheckedOrder(
-        customer_id=customer_id,
-        new_customer=new_customer,
-        payload={
-            "lines": lines,
-            "scheduled_at": when,
-            "provider_id": form.provider_id or None,
-            "notes": form.notes,
-        },
-        rows=tuple(rows),
-    )
+    data: dict[str, Any] = {
+        "lines": lines,
+        "scheduled_at": form.scheduled_at,
+        "provider_id": form.provider_id,
+        "notes": form.notes,
+    }
+    if customer_id is not None:
+        data["customer_id"] = customer_id
+    else:
+        data["customer_id"] = form.customer_id
+        data["customer"] = {**form.customer, "notes": ""}
+    return RawOrder(data=data, rows=tuple(rows))
 
 
 def customer_choices(session: Session, form: OrderForm) -> list[Customer]:
@@ -199,10 +147,12 @@ def customer_choices(session: Session, form: OrderForm) -> list[Customer]:
     return found
 
 
-def place_error(form: OrderForm, checked: CheckedOrder | None, exc: HubError) -> None:
-    """Put an error the ledger raised next to the form field it names."""
-    name = exc.field or ""
-    match = _LINE_FIELD.match(name)
-    if match and checked is not None and int(match.group(1)) < len(checked.rows):
-        name = f"lines.{checked.rows[int(match.group(1))]}{match.group(2) or ''}"
-    form.errors[name] = translate_error(exc)
+def place_errors(form: OrderForm, raw: RawOrder, exc: HubError) -> None:
+    """Put each error the ledger raised next to the form field it names."""
+    found = exc.errors if isinstance(exc, InvalidInput) and exc.errors else {exc.field or "": exc}
+    for name, error in found.items():
+        match = _LINE_FIELD.match(name)
+        shown = name
+        if match and int(match.group(1)) < len(raw.rows):
+            shown = f"lines.{raw.rows[int(match.group(1))]}{match.group(2) or ''}"
+        form.errors.setdefault(shown, translate_error(error))

@@ -11,20 +11,18 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from hub.accounts import list_providers
-from hub.db import get_session, write_transaction
+from hub.db import get_session
 from hub.errors import N_, Conflict, HubError, InvalidInput
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
-from hub.ledger.customers import create_customer
 from hub.ledger.orders import (
-    OrderInput,
     cancel_order,
     complete_order,
-    create_order,
     get_order,
+    place_order,
+    revise_order,
     schedule_order,
-    update_order,
 )
 from hub.ledger.queries import list_orders
 from hub.models import BillingStatus, Order, OrderEvent, OrderStatus
@@ -32,7 +30,7 @@ from hub.web.auth import current, staff_required
 from hub.web.forms import business_zone, handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
 from hub.web.order_filters import FILTERS, page_size, read_filters
-from hub.web.order_form import OrderForm, check, customer_choices, place_error
+from hub.web.order_form import OrderForm, customer_choices, place_errors, raw_order
 from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
 bp = Blueprint("orders", __name__)
@@ -121,22 +119,14 @@ def new() -> ResponseReturnValue:
         if action == "add_line":
             form.add_row()
         return _render_form(form, 200, customers=customer_choices(session, form))
-    checked = check(form, list_services(session), list_providers(session))
-    if checked is not None:
-        try:
-            with write_transaction(session):
-                customer_id = checked.customer_id
-                if checked.new_customer is not None:
-                    customer_id = create_customer(session, checked.new_customer).id
-                assert customer_id is not None
-                data = OrderInput.parse(checked.order_data(customer_id))
-                order = create_order(session, _actor(), data)
-        except InvalidInput as exc:
-            place_error(form, checked, exc)
-        else:
-            flash(_("Order %(ref)s recorded.", ref=order.ref), "success")
-            return redirect(url_for("orders.view", ref=order.ref))
-    return _render_form(form, 422, customers=customer_choices(session, form))
+    raw = raw_order(form)
+    try:
+        order = place_order(session, _actor(), raw.data, local_zone=business_zone())
+    except InvalidInput as exc:
+        place_errors(form, raw, exc)
+        return _render_form(form, 422, customers=customer_choices(session, form))
+    flash(_("Order %(ref)s recorded.", ref=order.ref), "success")
+    return redirect(url_for("orders.view", ref=order.ref))
 
 
 # -- the order page and its actions --------------------------------------------------------
@@ -185,8 +175,7 @@ def _act(ref: str, change: Any, done_message: str) -> ResponseReturnValue:
     """Apply one state change; on refusal show the order as it is now, with the reason."""
     session = get_session()
     try:
-        with write_transaction(session):
-            change(session)
+        change(session)
     except HubError as exc:
         if not isinstance(exc, (Conflict, InvalidInput)):
             raise
@@ -254,20 +243,18 @@ def edit(ref: str) -> ResponseReturnValue:
     if request.form.get("action") == "add_line":
         form.add_row()
         return _render_form(form, 200, order=order, version=version)
-    checked = check(form, list_services(session), list_providers(session), with_customer=False)
-    if checked is None:
-        return _render_form(form, 422, order=order, version=version)
+    raw = raw_order(form, customer_id=order.customer_id)
     try:
-        with write_transaction(session):
-            data = OrderInput.parse(checked.order_data(order.customer_id))
-            update_order(session, _actor(), ref, data, expected_version=version)
+        revise_order(
+            session, _actor(), ref, raw.data, expected_version=version, local_zone=business_zone()
+        )
     except Conflict as exc:
         # Keep what they typed, show the order as stored now; a second save applies theirs.
         order = _load(session, ref)
         form.errors[""] = translate_error(exc)
         return _render_form(form, 409, order=order, version=order.version, stale=True)
     except InvalidInput as exc:
-        place_error(form, checked, exc)
+        place_errors(form, raw, exc)
         return _render_form(form, 422, order=order, version=version)
     flash(_("Order %(ref)s saved.", ref=ref), "success")
     return redirect(url_for("orders.view", ref=ref))

@@ -19,7 +19,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from hub.db import get_session, write_transaction
+from hub.db import get_session
 from hub.delivery import control
 from hub.delivery.connectors import connectors_for
 from hub.delivery.runs_view import abandoned_runs, background_runs
@@ -123,14 +123,13 @@ def _act(
     *,
     connector: str | None = None,
 ) -> ResponseReturnValue:
-    """Apply one admin action in its own transaction, then show the page with how it went."""
+    """Apply one admin action (each owns its transaction), then show the page with how it went."""
     session = get_session()
     try:
         if connector is not None:
             # A read, before the write transaction begins (which ends this read snapshot).
             _known(session, connector)
-        with write_transaction(session):
-            message = change(session, Actor.of(current()))
+        message = change(session, Actor.of(current()))
     except HubError as exc:
         if exc.field == "reason" and pause_form is not None:
             # Shown beside the reason the admin typed, which the form keeps.

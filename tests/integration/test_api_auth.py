@@ -132,8 +132,10 @@ def test_staff_may_use_every_route(app: Flask, users: Users, role: str) -> None:
     customer_id = new_customer(api)
     assert api.get(f"/customers/{customer_id}").status_code == 200
     assert api.get("/customers?q=jeanne").status_code == 200
-    ref = new_order(api, customer_id)["ref"]
-    assert api.patch(f"/orders/{ref}", {"notes": "Door code 1234", "version": 2}).status_code == 200
+    order = new_order(api, customer_id)
+    ref = order["ref"]
+    edit = {"notes": "Door code 1234", "version": order["version"]}
+    assert api.patch(f"/orders/{ref}", edit).status_code == 200
     scheduled = api.post(
         f"/orders/{ref}/schedule", {"scheduled_at": WHEN, "provider_id": users.provider.id}
     )
