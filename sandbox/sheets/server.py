@@ -1,0 +1,92 @@
+"""Serve the emulator on a free loopback port in a background thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from sandbox.sheets.app import create_app
+from sandbox.sheets.person import Person
+from sandbox.sheets.store import Spreadsheet, Store
+from sandbox.sheets.traffic import Traffic
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keep the emulator's access log out of test output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log nothing."""
+
+
+class SheetsEmulator:
+    """A Google Sheets API v4 emulator: state, traffic controls and a loopback server."""
+
+    def __init__(
+        self,
+        *,
+        reads_per_minute: int = 300,
+        writes_per_minute: int = 300,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = Store()
+        self.traffic = Traffic(
+            reads_per_minute=reads_per_minute, writes_per_minute=writes_per_minute, clock=clock
+        )
+        self.app = create_app(self.store, self.traffic)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Return the root URL, e.g. `http://127.0.0.1:41234` (the API is under /v4/)."""
+        if self._server is None:
+            raise RuntimeError("The Sheets emulator is not started.")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> SheetsEmulator:
+        """Start serving on a free port of 127.0.0.1."""
+        self.traffic.closing.clear()
+        self._server = make_server(
+            "127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="sheets-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cutting short any simulated latency or hung answer."""
+        self.traffic.closing.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SheetsEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def create_spreadsheet(
+        self, title: str = "Untitled spreadsheet", **kwargs: object
+    ) -> Spreadsheet:
+        """Create a spreadsheet (as a person would in Drive) and return it."""
+        return self.store.create(title, **kwargs)  # type: ignore[arg-type]
+
+    def person(self, spreadsheet_id: str, sheet_title: str) -> Person:
+        """Return a person editing one tab by hand."""
+        return Person(self.store, spreadsheet_id, sheet_title)
