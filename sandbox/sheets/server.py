@@ -54,7 +54,10 @@ class SheetsEmulator:
             "127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sheets-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sheets-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self

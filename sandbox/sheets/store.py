@@ -230,6 +230,13 @@ class Spreadsheet:
             for chart in sheet.charts:
                 yield sheet, chart
 
+    def adopt(self, draft: Spreadsheet) -> None:
+        """Take over the state of a changed copy."""
+        self.properties = draft.properties
+        self.sheets = draft.sheets
+        self.next_id = draft.next_id
+        self.denied_message = draft.denied_message
+
     def clone(self) -> Spreadsheet:
         """Return a copy a batch can change and then either commit or drop."""
         return Spreadsheet(
@@ -285,9 +292,11 @@ class Store:
     def change(self, spreadsheet_id: str, apply: Callable[[Spreadsheet], Any]) -> Any:
         """Apply a change to a copy and keep it only if it succeeds (batches are atomic)."""
         with self.lock:
-            draft = self.get(spreadsheet_id).clone()
+            current = self.get(spreadsheet_id)
+            draft = current.clone()
             result = apply(draft)
-            self._spreadsheets[spreadsheet_id] = draft
+            # Commit into the same object, so references held by tests stay current.
+            current.adopt(draft)
             return result
 
     def deny(self, spreadsheet_id: str, message: str | None) -> None:

@@ -152,14 +152,13 @@ def append(
     first = r.start_row or 0
     left = r.start_column or 0
     right = r.end_column or sheet.column_count
-    last = first
-    for row in range(first, len(sheet.rows)):
-        if any(
-            (cell := sheet.cell(row, column)) is not None
-            and (cell.value is not None or cell.formula is not None)
-            for column in range(left, right)
-        ):
-            last = row + 1
+    single_cell = r.end_row == first + 1 and r.end_column == left + 1
+    last = _last_data_row(sheet, first, left, right)
+    if single_cell:
+        # From one cell Google finds the table around it: grow right while data continues.
+        while right < sheet.column_count and _last_data_row(sheet, first, right, right + 1) > first:
+            right += 1
+            last = max(last, _last_data_row(sheet, first, left, right))
     body: dict[str, Any] = {}
     if last > first:
         body["tableRange"] = a1.format_range(sheet.title, (first, last), (left, right))
@@ -168,6 +167,18 @@ def append(
         sheet.insert_rows(last, height)
     body["updates"] = write(target, values, major=major, user_entered=user_entered, start_row=last)
     return body
+
+
+def _last_data_row(sheet: Sheet, first: int, left: int, right: int) -> int:
+    last = first
+    for row in range(first, len(sheet.rows)):
+        if any(
+            (cell := sheet.cell(row, column)) is not None
+            and (cell.value is not None or cell.formula is not None)
+            for column in range(left, right)
+        ):
+            last = row + 1
+    return last
 
 
 def clear(target: Target) -> str:
