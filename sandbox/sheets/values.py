@@ -146,7 +146,7 @@ def append(
     user_entered: bool,
     insert_rows: bool,
 ) -> dict[str, Any]:
-    """Append after the last row holding data in the range's columns, as values.append does."""
+    """Append after the table that starts at the range's first row, as values.append does."""
     sheet = target.sheet
     r = target.range
     first = r.start_row or 0
@@ -170,14 +170,15 @@ def append(
 
 
 def _last_data_row(sheet: Sheet, first: int, left: int, right: int) -> int:
+    # Google's "table" is contiguous: it ends at the first row without data in its columns,
+    # so an append can land in a gap a person left (as it does at Google).
     last = first
-    for row in range(first, len(sheet.rows)):
-        if any(
-            (cell := sheet.cell(row, column)) is not None
-            and (cell.value is not None or cell.formula is not None)
-            for column in range(left, right)
-        ):
-            last = row + 1
+    while last < len(sheet.rows) and any(
+        (cell := sheet.cell(last, column)) is not None
+        and (cell.value is not None or cell.formula is not None)
+        for column in range(left, right)
+    ):
+        last += 1
     return last
 
 

@@ -141,6 +141,20 @@ def test_append_lands_after_the_table_and_reports_the_range_it_wrote(
     assert person.rows() == [["ref", "amount"], ["C-1", 10], ["C-2", 20], ["C-3", 30]]
 
 
+def test_append_ends_the_table_at_its_first_empty_row(
+    gc: gspread.Client, spreadsheet: Spreadsheet, emulator: SheetsEmulator
+) -> None:
+    worksheet = gc.open_by_key(spreadsheet.spreadsheet_id).sheet1
+    worksheet.update(values=[["ref"], ["C-1"], [""], ["C-3"]], range_name="A1")
+
+    response = worksheet.append_rows([["C-4"]], table_range="A1")
+
+    # Like Google, the table is A1:A2: the new row fills the gap a person left.
+    assert response["updates"]["updatedRange"] == "Commandes!A3"
+    person = emulator.person(spreadsheet.spreadsheet_id, "Commandes")
+    assert person.rows() == [["ref"], ["C-1"], ["C-4"], ["C-3"]]
+
+
 def test_append_with_insert_rows_pushes_what_lies_below_down(
     gc: gspread.Client, spreadsheet: Spreadsheet, emulator: SheetsEmulator
 ) -> None:
@@ -148,9 +162,7 @@ def test_append_with_insert_rows_pushes_what_lies_below_down(
     worksheet.update(values=[["ref"], ["C-1"]], range_name="A1")
     worksheet.update(values=[["note below"]], range_name="B4")
 
-    worksheet.append_rows(
-        [["C-2"], ["C-3"]], table_range="A:A", insert_data_option="INSERT_ROWS"
-    )
+    worksheet.append_rows([["C-2"], ["C-3"]], table_range="A:A", insert_data_option="INSERT_ROWS")
 
     person = emulator.person(spreadsheet.spreadsheet_id, "Commandes")
     assert person.rows() == [["ref"], ["C-1"], ["C-2"], ["C-3"], [], ["", "note below"]]
