@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import gspread
 import pytest
+from gspread.utils import ValueRenderOption
 
 from sandbox.sheets import SheetsEmulator
 from sandbox.sheets.person import Person
 from sandbox.sheets.store import Spreadsheet
 
-ROWS = [
+ROWS: list[list[str | int]] = [
     ["ref", "amount"],
     ["C-2", 20],
     ["C-1", 10],
     ["C-3", 30],
 ]
+
+UNFORMATTED = ValueRenderOption.unformatted
 
 
 @pytest.fixture
@@ -83,4 +86,4 @@ def test_a_person_edit_is_seen_by_the_next_read(person: Person, gc: gspread.Clie
 
     worksheet = gc.open_by_key(person.spreadsheet_id).sheet1
 
-    assert worksheet.get_values("A2:B2", value_render_option="UNFORMATTED_VALUE") == [["C-2", 99]]
+    assert worksheet.get_values("A2:B2", value_render_option=UNFORMATTED) == [["C-2", 99]]

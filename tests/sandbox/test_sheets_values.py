@@ -5,11 +5,14 @@ from __future__ import annotations
 import gspread
 import pytest
 import requests
+from gspread.utils import DateTimeOption, Dimension, InsertDataOption, ValueRenderOption
 
 from sandbox.sheets import SheetsEmulator
 from sandbox.sheets.store import Spreadsheet
 
 SERIAL_2026_01_15 = 46037
+
+UNFORMATTED = ValueRenderOption.unformatted
 
 
 def test_gspread_opens_a_spreadsheet_by_key_and_sees_its_tabs(
@@ -57,7 +60,10 @@ def test_user_entered_numbers_and_dates_are_stored_typed(
     assert worksheet.get_values("A1:G1") == [
         ["C-1", "12.5", "2026-01-15", "1234.5", "TRUE", "0042"]
     ]
-    assert worksheet.get_values("A1:G1", value_render_option="FORMULA")[0][6] == "=SUM(B1:B2)"
+    assert (
+        worksheet.get_values("A1:G1", value_render_option=ValueRenderOption.formula)[0][6]
+        == "=SUM(B1:B2)"
+    )
 
 
 def test_raw_input_keeps_text_as_text(
@@ -77,9 +83,11 @@ def test_dates_render_as_serials_or_formatted_strings_on_request(
     worksheet = gc.open_by_key(spreadsheet.spreadsheet_id).sheet1
     worksheet.update(values=[["2026-01-15 10:30"]], range_name="A1", raw=False)
 
-    serial = worksheet.get_values("A1", value_render_option="UNFORMATTED_VALUE")
+    serial = worksheet.get_values("A1", value_render_option=UNFORMATTED)
     text = worksheet.get_values(
-        "A1", value_render_option="UNFORMATTED_VALUE", date_time_render_option="FORMATTED_STRING"
+        "A1",
+        value_render_option=UNFORMATTED,
+        date_time_render_option=DateTimeOption.formatted_string,
     )
 
     assert serial == [[SERIAL_2026_01_15 + 0.4375]]
@@ -105,7 +113,7 @@ def test_batch_update_writes_several_ranges_in_one_request(
         "Commandes!A1:B2",
         "Commandes!A5:B5",
     ]
-    assert worksheet.get_values("A1:B5", value_render_option="UNFORMATTED_VALUE") == [
+    assert worksheet.get_values("A1:B5", value_render_option=UNFORMATTED) == [
         ["ref", "amount"],
         ["C-1", 10],
         ["", ""],
@@ -162,7 +170,9 @@ def test_append_with_insert_rows_pushes_what_lies_below_down(
     worksheet.update(values=[["ref"], ["C-1"]], range_name="A1")
     worksheet.update(values=[["note below"]], range_name="B4")
 
-    worksheet.append_rows([["C-2"], ["C-3"]], table_range="A:A", insert_data_option="INSERT_ROWS")
+    worksheet.append_rows(
+        [["C-2"], ["C-3"]], table_range="A:A", insert_data_option=InsertDataOption.insert_rows
+    )
 
     person = emulator.person(spreadsheet.spreadsheet_id, "Commandes")
     assert person.rows() == [["ref"], ["C-1"], ["C-2"], ["C-3"], [], ["", "note below"]]
@@ -174,11 +184,11 @@ def test_columns_major_dimension_reads_and_writes_columns(
 ) -> None:
     worksheet = gc.open_by_key(spreadsheet.spreadsheet_id).sheet1
     worksheet.update(
-        values=[["a", "b", "c"], [1, 2, 3]], range_name="A1", major_dimension="COLUMNS"
+        values=[["a", "b", "c"], [1, 2, 3]], range_name="A1", major_dimension=Dimension.cols
     )
 
     assert worksheet.get_values("A1:B3") == [["a", "1"], ["b", "2"], ["c", "3"]]
-    assert worksheet.get_values("A1:B3", major_dimension="COLUMNS") == [
+    assert worksheet.get_values("A1:B3", major_dimension=Dimension.cols) == [
         ["a", "b", "c"],
         ["1", "2", "3"],
     ]
