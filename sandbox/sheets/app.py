@@ -315,7 +315,9 @@ def _serve(
     denied = store.get(call.spreadsheet_id).denied_message
     if denied is not None:
         raise PermissionDenied(denied)
-    body = ACTIONS[endpoint](store, call)
+    # Reads hold the lock too, so they never see half of a batch being committed.
+    with store.lock:
+        body = ACTIONS[endpoint](store, call)
     if fault is not None and fault.mode == "lost":
         traffic.pause(fault.seconds)
         raise ServerError(503, "The service is currently unavailable.")

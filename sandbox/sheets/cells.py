@@ -15,6 +15,7 @@ _NUMBER = re.compile(
     r"^(?P<sign>[-+]?)\s*(?P<cur1>[$€£]?)\s*(?P<num>(\d{1,3}(,\d{3})+|\d*)(\.\d*)?([eE][-+]?\d+)?)"
     r"\s*(?P<pct>%?)\s*(?P<cur2>[€]?)$"
 )
+_NUMERIC_STARTS = frozenset("0123456789+-.$€£")
 _ISO_DATE = re.compile(
     r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
@@ -23,7 +24,7 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _HYPERLINK = re.compile(r'^=HYPERLINK\(\s*"([^"]*)"\s*(?:[,;]\s*"([^"]*)"\s*)?\)$', re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell: its value (the formula's result when known), formula, format and note.
 
@@ -82,9 +83,13 @@ def parse_user_entered(text: str) -> tuple[Scalar | None, str | None, dict[str, 
         return text[1:], None, None
     if text.startswith("="):
         return None, text, None
-    if text.upper() in ("TRUE", "FALSE"):
-        return text.upper() == "TRUE", None, None
     stripped = text.strip()
+    if stripped[:1] not in _NUMERIC_STARTS:
+        # Plain words: skip the number and date patterns (most cells of a large write).
+        upper = stripped.upper()
+        if upper in ("TRUE", "FALSE"):
+            return upper == "TRUE", None, None
+        return text, None, None
     number = _NUMBER.match(stripped)
     if number and any(ch.isdigit() for ch in number["num"]):
         try:
@@ -120,25 +125,24 @@ def _tidy(value: float) -> float | int:
 
 def entered_cell(raw: Any, *, user_entered: bool, previous: Cell | None) -> Cell | None:
     """Return the cell a values write leaves, keeping the previous cell's format and note."""
-    base = previous or Cell()
+    # Built directly rather than with dataclasses.replace: writes of 100k cells stay fast.
+    cell_format = previous.format if previous is not None else {}
+    note = previous.note if previous is not None else None
     if raw is None or raw == "":
-        return (
-            None
-            if not base.format and not base.note
-            else replace(base, value=None, formula=None, hyperlink=None)
-        )
+        return Cell(None, None, cell_format, note) if cell_format or note else None
     if isinstance(raw, bool):
-        return replace(base, value=raw, formula=None, hyperlink=None)
+        return Cell(raw, None, cell_format, note)
     if isinstance(raw, int | float):
-        return replace(base, value=_tidy(float(raw)), formula=None, hyperlink=None)
+        return Cell(_tidy(float(raw)), None, cell_format, note)
     text = str(raw)
     if not user_entered:
-        return replace(base, value=text, formula=None, hyperlink=None)
+        return Cell(text, None, cell_format, note)
     value, formula, implied = parse_user_entered(text)
-    cell_format = base.format
     if implied is not None and "numberFormat" not in cell_format:
         cell_format = {**cell_format, "numberFormat": implied}
-    return with_formula(replace(base, value=value, format=cell_format), formula)
+    if formula is None:
+        return Cell(value, None, cell_format, note)
+    return with_formula(Cell(None, None, cell_format, note), formula)
 
 
 def with_formula(cell: Cell, formula: str | None) -> Cell:

@@ -69,8 +69,11 @@ class Sheet:
         while len(line) <= column:
             line.append(None)
         line[column] = cell
-        self.grid["rowCount"] = max(self.row_count, row + 1)
-        self.grid["columnCount"] = max(self.column_count, column + 1)
+        grid = self.grid
+        if row >= grid.get("rowCount", DEFAULT_ROWS):
+            grid["rowCount"] = row + 1
+        if column >= grid.get("columnCount", DEFAULT_COLUMNS):
+            grid["columnCount"] = column + 1
 
     def used_rows(self) -> int:
         """Return the number of rows up to the last one holding a value or formula."""
