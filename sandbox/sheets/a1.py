@@ -61,6 +61,8 @@ def _split_sheet(text: str) -> tuple[str | None, str]:
                 break
             title += text[end]
             end += 1
+        if end >= len(text):
+            raise InvalidArgument(f"Unable to parse range: {text}")
         rest = text[end + 1 :]
         if not rest:
             return title, ""
