@@ -11,6 +11,13 @@ from __future__ import annotations
 from sandbox.sheets.adapter import EmulatorAdapter, redirect
 from sandbox.sheets.client import gspread_client
 from sandbox.sheets.server import SheetsEmulator
-from sandbox.sheets.traffic import Fault
+from sandbox.sheets.traffic import Fault, ManualClock
 
-__all__ = ["EmulatorAdapter", "Fault", "SheetsEmulator", "gspread_client", "redirect"]
+__all__ = [
+    "EmulatorAdapter",
+    "Fault",
+    "ManualClock",
+    "SheetsEmulator",
+    "gspread_client",
+    "redirect",
+]

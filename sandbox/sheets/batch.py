@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from sandbox.sheets import fieldmask
-from sandbox.sheets.cells import Cell, with_formula
+from sandbox.sheets.cells import Cell, check_length, with_formula
 from sandbox.sheets.errors import InvalidArgument
 from sandbox.sheets.store import Sheet, Spreadsheet
 
@@ -84,6 +84,9 @@ def _merge_cell(cell: Cell | None, data: dict[str, Any], mask: fieldmask.Mask) -
         value = next(
             (entered[k] for k in ("numberValue", "stringValue", "boolValue") if k in entered), None
         )
+        for text in (value, formula):
+            if isinstance(text, str):
+                check_length(text)
         merged = with_formula(replace(merged, value=value), formula)
     return None if merged.is_empty else merged
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sandbox.sheets.errors import InvalidArgument
+
 Scalar = float | int | str | bool
 # Day 0 of Google's (and Lotus's) serial dates.
 EPOCH = datetime(1899, 12, 30)
@@ -15,6 +17,8 @@ _NUMBER = re.compile(
     r"^(?P<sign>[-+]?)\s*(?P<cur1>[$€£]?)\s*(?P<num>(\d{1,3}(,\d{3})+|\d*)(\.\d*)?([eE][-+]?\d+)?)"
     r"\s*(?P<pct>%?)\s*(?P<cur2>[€]?)$"
 )
+# Google refuses longer cells: https://support.google.com/drive/answer/37603
+MAX_CELL_CHARACTERS = 50_000
 _NUMERIC_STARTS = frozenset("0123456789+-.$€£")
 _ISO_DATE = re.compile(
     r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
@@ -135,6 +139,7 @@ def entered_cell(raw: Any, *, user_entered: bool, previous: Cell | None) -> Cell
     if isinstance(raw, int | float):
         return Cell(_tidy(float(raw)), None, cell_format, note)
     text = str(raw)
+    check_length(text)
     if not user_entered:
         return Cell(text, None, cell_format, note)
     value, formula, implied = parse_user_entered(text)
@@ -143,6 +148,15 @@ def entered_cell(raw: Any, *, user_entered: bool, previous: Cell | None) -> Cell
     if formula is None:
         return Cell(value, None, cell_format, note)
     return with_formula(Cell(None, None, cell_format, note), formula)
+
+
+def check_length(text: str) -> None:
+    """Refuse a cell longer than Google allows, with Google's message."""
+    if len(text) > MAX_CELL_CHARACTERS:
+        raise InvalidArgument(
+            f"Your input contains more than the maximum of {MAX_CELL_CHARACTERS} characters "
+            "in a single cell."
+        )
 
 
 def with_formula(cell: Cell, formula: str | None) -> Cell:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sandbox.sheets.app import create_app
 from sandbox.sheets.person import Person
-from sandbox.sheets.store import Spreadsheet, Store
+from sandbox.sheets.store import MAX_CELLS, Spreadsheet, Store
 from sandbox.sheets.traffic import Traffic
 
 
@@ -31,8 +31,9 @@ class SheetsEmulator:
         reads_per_minute: int = 300,
         writes_per_minute: int = 300,
         clock: Callable[[], float] = time.monotonic,
+        max_cells: int = MAX_CELLS,
     ) -> None:
-        self.store = Store()
+        self.store = Store(max_cells=max_cells)
         self.traffic = Traffic(
             reads_per_minute=reads_per_minute, writes_per_minute=writes_per_minute, clock=clock
         )
@@ -85,10 +86,22 @@ class SheetsEmulator:
         self.stop()
 
     def create_spreadsheet(
-        self, title: str = "Untitled spreadsheet", **kwargs: object
+        self,
+        title: str = "Untitled spreadsheet",
+        *,
+        spreadsheet_id: str | None = None,
+        sheet_titles: Iterable[str] = ("Sheet1",),
+        locale: str = "en_US",
+        time_zone: str = "Europe/Paris",
     ) -> Spreadsheet:
         """Create a spreadsheet (as a person would in Drive) and return it."""
-        return self.store.create(title, **kwargs)  # type: ignore[arg-type]
+        return self.store.create(
+            title,
+            spreadsheet_id=spreadsheet_id,
+            sheet_titles=sheet_titles,
+            locale=locale,
+            time_zone=time_zone,
+        )
 
     def person(self, spreadsheet_id: str, sheet_title: str) -> Person:
         """Return a person editing one tab by hand."""

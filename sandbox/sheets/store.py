@@ -16,6 +16,8 @@ from sandbox.sheets.errors import InvalidArgument, NotFound
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLUMNS = 26
+# Google's limit per spreadsheet: https://support.google.com/drive/answer/37603
+MAX_CELLS = 10_000_000
 
 
 @dataclass
@@ -240,6 +242,10 @@ class Spreadsheet:
         self.next_id = draft.next_id
         self.denied_message = draft.denied_message
 
+    def cell_count(self) -> int:
+        """Return the number of cells of all grids, which Google caps per spreadsheet."""
+        return sum(sheet.row_count * sheet.column_count for sheet in self.sheets)
+
     def clone(self) -> Spreadsheet:
         """Return a copy a batch can change and then either commit or drop."""
         return Spreadsheet(
@@ -254,8 +260,9 @@ class Spreadsheet:
 class Store:
     """All spreadsheets of the emulator, guarded by one lock (the server is threaded)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_cells: int = MAX_CELLS) -> None:
         self.lock = threading.RLock()
+        self.max_cells = max_cells
         self._spreadsheets: dict[str, Spreadsheet] = {}
 
     def create(
@@ -298,6 +305,11 @@ class Store:
             current = self.get(spreadsheet_id)
             draft = current.clone()
             result = apply(draft)
+            if draft.cell_count() > max(self.max_cells, current.cell_count()):
+                raise InvalidArgument(
+                    "This action would increase the number of cells in the workbook above the "
+                    f"limit of {self.max_cells} cells."
+                )
             # Commit into the same object, so references held by tests stay current.
             current.adopt(draft)
             return result

@@ -67,6 +67,20 @@ class Fault:
         return cls("lost", None, seconds, endpoint)
 
 
+@dataclass
+class ManualClock:
+    """A monotonic clock moved by hand, so a test can let a quota's minute pass at once."""
+
+    now: float = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self.now += seconds
+
+
 def quota_error(kind: Kind, retry_after_seconds: int) -> ResourceExhausted:
     """Return the 429 Google answers when a per-minute quota is used up."""
     metric = "Write requests" if kind == "write" else "Read requests"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import gspread
 import pytest
@@ -11,28 +10,16 @@ import requests
 
 from sandbox.sheets import SheetsEmulator, gspread_client
 from sandbox.sheets.store import Spreadsheet
-
-
-@dataclass
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    now: float = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from sandbox.sheets.traffic import ManualClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def emulator(clock: FakeClock) -> Iterator[SheetsEmulator]:
+def emulator(clock: ManualClock) -> Iterator[SheetsEmulator]:
     with SheetsEmulator(reads_per_minute=1000, writes_per_minute=1000, clock=clock) as started:
         yield started
 

@@ -11,11 +11,11 @@ import requests
 
 from sandbox.sheets import Fault, SheetsEmulator, gspread_client
 from sandbox.sheets.store import Spreadsheet
-from tests.sandbox.conftest import FakeClock
+from sandbox.sheets.traffic import ManualClock
 
 
 @pytest.fixture
-def tight(clock: FakeClock) -> Iterator[SheetsEmulator]:
+def tight(clock: ManualClock) -> Iterator[SheetsEmulator]:
     with SheetsEmulator(reads_per_minute=4, writes_per_minute=2, clock=clock) as started:
         yield started
 
@@ -28,7 +28,7 @@ def tight_gc(tight: SheetsEmulator) -> Iterator[gspread.Client]:
 
 
 def test_a_used_up_write_quota_is_a_429_until_the_minute_has_passed(
-    tight: SheetsEmulator, tight_gc: gspread.Client, clock: FakeClock
+    tight: SheetsEmulator, tight_gc: gspread.Client, clock: ManualClock
 ) -> None:
     spreadsheet = tight.create_spreadsheet("Ops")
     worksheet = tight_gc.open_by_key(spreadsheet.spreadsheet_id).sheet1

@@ -225,3 +225,29 @@ def test_a_read_entirely_beyond_the_grid_is_refused(
 
     assert answer.status_code == 400
     assert "exceeds grid limits" in answer.json()["error"]["message"]
+
+
+def test_a_cell_over_50000_characters_is_refused_like_google(
+    gc: gspread.Client, spreadsheet: Spreadsheet
+) -> None:
+    worksheet = gc.open_by_key(spreadsheet.spreadsheet_id).sheet1
+
+    with pytest.raises(gspread.exceptions.APIError) as refused:
+        worksheet.update(values=[["ok", "x" * 50_001]], range_name="A1")
+
+    assert refused.value.response.status_code == 400
+    assert "maximum of 50000 characters" in refused.value.response.json()["error"]["message"]
+    assert spreadsheet.sheets[0].rows == []
+
+
+def test_growing_past_the_cell_limit_is_refused(clock: object, http: requests.Session) -> None:
+    with SheetsEmulator(max_cells=30_000) as small:
+        spreadsheet = small.create_spreadsheet("Ops")  # 1000 x 26 = 26,000 cells
+        url = f"{small.base_url}/v4/spreadsheets/{spreadsheet.spreadsheet_id}:batchUpdate"
+        grow = {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 200}}
+
+        answer = http.post(url, json={"requests": [grow]})
+
+    assert answer.status_code == 400
+    assert "above the limit of 30000 cells" in answer.json()["error"]["message"]
+    assert spreadsheet.sheets[0].row_count == 1000
