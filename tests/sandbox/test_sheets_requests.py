@@ -328,3 +328,24 @@ def test_spreadsheets_get_honours_fields_and_grid_data(
     assert titles == {"sheets": [{"properties": {"title": "Commandes", "sheetId": 0}}]}
     cells = grid["sheets"][0]["data"][0]["rowData"][0]["values"]
     assert [c["effectiveValue"] for c in cells] == [{"stringValue": "ref"}, {"numberValue": 12}]
+
+
+def test_resize_changes_the_grid_through_update_sheet_properties(
+    book: gspread.Spreadsheet, spreadsheet: Spreadsheet
+) -> None:
+    book.sheet1.resize(rows=20, cols=17)
+
+    grid = spreadsheet.sheets[0].properties["gridProperties"]
+    assert (grid["rowCount"], grid["columnCount"]) == (20, 17)
+
+
+def test_worksheet_clear_empties_the_whole_tab(
+    book: gspread.Spreadsheet, spreadsheet: Spreadsheet, emulator: SheetsEmulator
+) -> None:
+    _fill(book.sheet1)
+    emulator.traffic.reset()
+
+    book.sheet1.clear()
+
+    assert emulator.traffic.count(endpoint="values.clear") == 1
+    assert emulator.person(spreadsheet.spreadsheet_id, "Commandes").rows() == []
