@@ -33,8 +33,8 @@ Action = Callable[[Store, Call], Body]
 
 
 def _read_options(call: Call, prefix: str = "") -> tuple[str, str]:
-    value_key = f"{prefix}valueRenderOption" if prefix else "valueRenderOption"
-    date_key = f"{prefix}dateTimeRenderOption" if prefix else "dateTimeRenderOption"
+    value_key = f"{prefix}ValueRenderOption" if prefix else "valueRenderOption"
+    date_key = f"{prefix}DateTimeRenderOption" if prefix else "dateTimeRenderOption"
     return call.param(value_key, "FORMATTED_VALUE"), call.param(date_key, "SERIAL_NUMBER")
 
 

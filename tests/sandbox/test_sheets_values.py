@@ -251,3 +251,19 @@ def test_growing_past_the_cell_limit_is_refused(clock: object, http: requests.Se
     assert answer.status_code == 400
     assert "above the limit of 30000 cells" in answer.json()["error"]["message"]
     assert spreadsheet.sheets[0].row_count == 1000
+
+
+def test_an_update_can_echo_what_it_wrote_rendered_as_asked(
+    gc: gspread.Client, spreadsheet: Spreadsheet
+) -> None:
+    worksheet = gc.open_by_key(spreadsheet.spreadsheet_id).sheet1
+
+    response = worksheet.update(
+        values=[["2026-01-15", "12.5"]],
+        range_name="A1",
+        raw=False,
+        include_values_in_response=True,
+        response_value_render_option=UNFORMATTED,
+    )
+
+    assert response["updatedData"]["values"] == [[SERIAL_2026_01_15, 12.5]]
