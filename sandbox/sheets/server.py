@@ -12,7 +12,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sandbox.sheets.app import create_app
 from sandbox.sheets.person import Person
 from sandbox.sheets.store import MAX_CELLS, Spreadsheet, Store
-from sandbox.sheets.traffic import Traffic
+from sandbox.sheets.traffic import PER_USER_PER_MINUTE, Traffic
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -28,8 +28,8 @@ class SheetsEmulator:
     def __init__(
         self,
         *,
-        reads_per_minute: int = 300,
-        writes_per_minute: int = 300,
+        reads_per_minute: int = PER_USER_PER_MINUTE,
+        writes_per_minute: int = PER_USER_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
         max_cells: int = MAX_CELLS,
     ) -> None:

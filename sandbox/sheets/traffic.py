@@ -13,6 +13,9 @@ from typing import Literal
 from sandbox.sheets.errors import ApiError, PermissionDenied, ResourceExhausted, ServerError
 
 Kind = Literal["read", "write"]
+# Google's per-user quota (300/min is per project): the one a single service account meets.
+# https://developers.google.com/workspace/sheets/api/limits
+PER_USER_PER_MINUTE = 60
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,8 @@ class Traffic:
     def __init__(
         self,
         *,
-        reads_per_minute: int = 300,
-        writes_per_minute: int = 300,
+        reads_per_minute: int = PER_USER_PER_MINUTE,
+        writes_per_minute: int = PER_USER_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.reads_per_minute = reads_per_minute
