@@ -9,7 +9,7 @@ import requests
 import stripe
 
 from sandbox.stripe import StripeEmulator
-from tests.sandbox.conftest import Clients
+from tests.sandbox.stripe.conftest import Clients
 
 
 def _post(emulator: StripeEmulator, path: str, body: str, key: str | None) -> requests.Response:

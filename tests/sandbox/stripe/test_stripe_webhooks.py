@@ -9,7 +9,7 @@ import pytest
 import stripe
 
 from sandbox.stripe import StripeEmulator, sign
-from tests.sandbox.conftest import WebhookSink
+from tests.sandbox.stripe.conftest import WebhookSink
 
 
 def _paid_invoice(client: stripe.StripeClient) -> str:

@@ -17,7 +17,7 @@ from sandbox.stripe.objects import shapes
 from sandbox.stripe.shapes_from_fixtures import templates
 from sandbox.stripe.taxes import line_taxes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # CI checks the shared fixtures out next to the clone; a worktree may sit one level deeper.
 FIXTURES = [p / "shared/stripe/fixtures3.json" for p in (ROOT.parent, ROOT.parent.parent)]
 

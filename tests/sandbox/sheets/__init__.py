@@ -1,0 +1,1 @@
+"""Tests of the Sheets emulator, through the real gspread library."""
