@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from hub.db import utcnow
 from hub.errors import N_, InvalidInput
 from hub.ledger.actor import Actor
-from hub.models import BillingStatus, Customer, Order, OrderStatus, Role
+from hub.ledger.search import customer_ids_matching
+from hub.models import BillingStatus, Order, OrderStatus, Role
 
 MAX_LIMIT = 200
 #: How old a change must be before an updated_since listing shows it. A transaction stamps
@@ -28,7 +29,8 @@ MAX_LIMIT = 200
 SETTLE = timedelta(seconds=30)
 MAX_CURSOR_LENGTH = 200
 _MAX_CUSTOMER_IDS = 200
-_ESCAPE = "\\"
+#: The longest digit string read as an order number; it always fits a 32-bit column.
+ORDER_ID_DIGITS = 9
 
 
 def encode_cursor(values: dict[str, Any]) -> str:
@@ -60,27 +62,20 @@ def _choice(value: str | None, allowed: type[OrderStatus] | type[BillingStatus],
 
 
 def _text_filter(session: Session, q: str) -> sa.ColumnElement[bool]:
-    """Match an order reference or number exactly, or any customer whose name or e-mail holds q."""
-    words = q.lower().split()[:5]
-    customers = sa.select(Customer.id)
-    for word in words:
-        pattern = "%" + word.replace(_ESCAPE, 2 * _ESCAPE).replace("%", "\\%").replace("_", "\\_")
-        customers = customers.where(
-            sa.or_(
-                Customer.search_key.like(pattern + "%", escape=_ESCAPE),
-                Customer.phone.like(pattern + "%", escape=_ESCAPE),
-            )
-        )
-    # A short list of ids lets each OR branch use its own index; inside an OR a subquery
-    # would be a filter over every order. Broad words keep the subquery: matches are dense.
-    found = list(session.scalars(customers.limit(_MAX_CUSTOMER_IDS + 1)))
-    matching = customers if len(found) > _MAX_CUSTOMER_IDS else found
+    """Match an order reference or number exactly, or any customer whose search key holds q."""
     clauses: list[sa.ColumnElement[bool]] = [Order.ref == q.strip().upper()]
-    if found:
-        clauses.append(Order.customer_id.in_(matching))
+    customers = customer_ids_matching(session, q)
+    if customers is not None:
+        # A short list of ids lets each OR branch use its own index; inside an OR a subquery
+        # would be a filter over every order. Broad words keep the subquery: matches are dense.
+        found = list(session.scalars(customers.limit(_MAX_CUSTOMER_IDS + 1)))
+        if found:
+            matching = customers if len(found) > _MAX_CUSTOMER_IDS else found
+            clauses.append(Order.customer_id.in_(matching))
     digits = q.strip().lstrip("#")
+    # Longer digit strings are phone numbers, and would overflow the 32-bit id column.
     # isascii(): str.isdigit() also accepts digits such as "²" that int() refuses.
-    if digits.isascii() and digits.isdigit() and len(digits) < 15:
+    if digits.isascii() and digits.isdigit() and len(digits) <= ORDER_ID_DIGITS:
         clauses.append(Order.id == int(digits))
     return sa.or_(*clauses)
 
