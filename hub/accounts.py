@@ -71,7 +71,7 @@ def create_user(
     """Add a user with a password hashed beforehand; the e-mail is the login and is unique."""
     address = validation.email(email, required=True)
     assert address is not None
-    if role not in {r.value for r in Role}:
+    if not Role.known(role):
         raise InvalidInput(N_("Choose a role."), field="role")
     if find_user(session, address) is not None:
         raise InvalidInput(N_("A user with this e-mail already exists."), field="email")
@@ -118,7 +118,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
 
 def set_role(session: Session, user: User, role: str, *, by: User | None = None) -> None:
     """Give a user another role; an admin cannot take their own admin role away."""
-    if role not in {r.value for r in Role}:
+    if not Role.known(role):
         raise InvalidInput(N_("Choose a role."), field="role")
     if by is not None and by.id == user.id and user.role == Role.ADMIN and role != Role.ADMIN:
         raise Forbidden(

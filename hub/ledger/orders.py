@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from hub.db import business_zone, utcnow
-from hub.errors import N_, Forbidden, InvalidInput, NotFound, StaleEdit
+from hub.errors import N_, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
+from hub.ledger.actor import require_staff as _require_staff
 from hub.ledger.billing import check_billable, starts_billing
 
 # Re-exported: callers build OrderInput next to the create/update functions that take it.
@@ -58,11 +59,6 @@ def get_visible_order(session: Session, actor: Actor, ref: str) -> Order:
 
 
 # -- writing -------------------------------------------------------------------------------
-
-
-def _require_staff(actor: Actor) -> None:
-    if actor.role not in (Role.ADMIN, Role.CONCIERGE):
-        raise Forbidden(N_("Only concierges and admins may do this."))
 
 
 def _check_version(order: Order, expected_version: int | None) -> None:

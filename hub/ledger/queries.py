@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import utcnow
+from hub.db import business_zone, utcnow
 from hub.errors import N_, InvalidInput
 from hub.ledger.actor import Actor
 from hub.ledger.search import customer_ids_matching
@@ -55,10 +55,22 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return values
 
 
-def _choice(value: str | None, allowed: type[OrderStatus] | type[BillingStatus], field: str) -> str:
-    if value not in {member.value for member in allowed}:
-        raise InvalidInput(N_("Unknown state %(value)s."), field=field, value=str(value)[:40])
-    return str(value)
+def state_filter(
+    value: str | None, states: type[OrderStatus] | type[BillingStatus], field: str
+) -> str | None:
+    """Return the state to filter by (None when blank), or raise InvalidInput naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    allowed = [member.value for member in states]
+    if value not in allowed:
+        raise InvalidInput(
+            N_("“%(value)s” is not one of: %(allowed)s."),
+            field=field,
+            value=value[:40],
+            allowed=", ".join(allowed),
+        )
+    return value
 
 
 def _text_filter(session: Session, q: str) -> sa.ColumnElement[bool]:
@@ -98,36 +110,36 @@ def list_orders(
     day_to: date | None = None,
     cursor: str | None = None,
     limit: int = 50,
-    zone: tzinfo | None = None,
 ) -> tuple[list[Order], str | None]:
     """Return one page of the orders the actor may see, and the cursor of the next page or None.
 
     Newest first by default; with ``updated_since``, oldest change first so that a client
     syncing changes can resume from the cursor, and only changes older than SETTLE (30 s),
     so that one committed late is never skipped. ``day_from``/``day_to`` bound the scheduled
-    day (inclusive) in ``zone`` (UTC when not given).
+    day (inclusive) in the business's time zone.
     """
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Order).options(selectinload(Order.provider), selectinload(Order.lines))
     if actor.role == Role.PROVIDER:
         # Providers see only their own missions, whatever filter they ask for.
         stmt = stmt.where(Order.provider_id == (actor.user_id or -1))
+    status = state_filter(status, OrderStatus, "status")
     if status:
-        stmt = stmt.where(Order.status == _choice(status, OrderStatus, "status"))
+        stmt = stmt.where(Order.status == status)
+    billing_status = state_filter(billing_status, BillingStatus, "billing_status")
     if billing_status:
-        stmt = stmt.where(
-            Order.billing_status == _choice(billing_status, BillingStatus, "billing_status")
-        )
+        stmt = stmt.where(Order.billing_status == billing_status)
     if provider_id is not None:
         stmt = stmt.where(Order.provider_id == provider_id)
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if q and q.strip():
         stmt = stmt.where(_text_filter(session, q[:200]))
+    zone = business_zone(session)
     if day_from is not None:
-        stmt = stmt.where(Order.scheduled_at >= _day_start(day_from, zone or UTC))
+        stmt = stmt.where(Order.scheduled_at >= _day_start(day_from, zone))
     if day_to is not None:
-        stmt = stmt.where(Order.scheduled_at < _day_start(day_to + timedelta(days=1), zone or UTC))
+        stmt = stmt.where(Order.scheduled_at < _day_start(day_to + timedelta(days=1), zone))
     after = decode_cursor(cursor) if cursor else None
     if updated_since is not None:
         if updated_since.tzinfo is None:

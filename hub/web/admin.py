@@ -91,7 +91,7 @@ def _new_user(data: dict[str, Any]) -> dict[str, str]:
     email = validation.email(data.get("email"), required=True)
     name = validation.text(data.get("name"), "name", max_length=200)
     role = str(data.get("role") or "")
-    if role not in {r.value for r in Role}:
+    if not Role.known(role):
         raise InvalidInput(N_("Choose a role."), field="role")
     password = str(data.get("password") or "")
     if not password:

@@ -10,10 +10,10 @@ from flask import Blueprint, Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session, selectinload
 
-from hub.db import get_session
+from hub.db import business_zone, get_session
 from hub.models import BillingStatus, Order, OrderStatus
 from hub.web.auth import staff_required
-from hub.web.forms import business_zone, handle_hub_errors
+from hub.web.forms import handle_hub_errors
 
 bp = Blueprint("board", __name__)
 handle_hub_errors(bp)
@@ -59,14 +59,14 @@ def _day() -> date:
         asked = None
     if asked is not None and 2000 <= asked.year <= 2100:
         return asked
-    return datetime.now(business_zone()).date()
+    return datetime.now(business_zone(get_session())).date()
 
 
 @bp.get("/board")
 @staff_required
 def index() -> ResponseReturnValue:
     session = get_session()
-    zone = business_zone()
+    zone = business_zone(session)
     day = _day()
     # Midnight to midnight in the business's time zone, so a 23:30 mission stays on its day.
     start = datetime.combine(day, time(0), tzinfo=zone)

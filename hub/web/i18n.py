@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, session
 from flask_babel import Babel, format_datetime, gettext
 
+from hub.db import business_zone, get_session
 from hub.errors import N_, HubError, TransitionError
 from hub.money import format_cents, format_quantity, format_vat
 
@@ -70,7 +70,7 @@ def status_label(status: str | None) -> str:
 def local_time(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return value.astimezone(business_zone(get_session()))
 
 
 def init_app(app: Flask) -> None:

@@ -29,7 +29,7 @@ from hub.ledger.orders import (
 from hub.ledger.queries import list_orders
 from hub.models import BillingStatus, Order, OrderEvent, OrderStatus
 from hub.web.auth import current, staff_required
-from hub.web.forms import business_zone, handle_hub_errors, parse_local_datetime, parse_version
+from hub.web.forms import handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
 from hub.web.order_filters import FILTERS, page_size, read_filters
 from hub.web.order_form import OrderForm, check, customer_choices, place_error
@@ -71,7 +71,6 @@ def index() -> ResponseReturnValue:
                 _actor(),
                 cursor=request.args.get("cursor") or None,
                 limit=size,
-                zone=business_zone(),
                 **chosen,
             )
         except InvalidInput as exc:
