@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub.db import UTCDateTime, utcnow, write_transaction
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
@@ -146,6 +146,16 @@ def _keep_an_admin(session: Session, user: User) -> None:
             N_("%(name)s is the last active admin; make someone else an admin first."),
             name=user.name,
         )
+
+
+def list_users(session: Session) -> list[User]:
+    """List every user with their tokens: active ones first, then by name."""
+    stmt = (
+        sa.select(User)
+        .options(selectinload(User.tokens))
+        .order_by(User.active.desc(), User.name, User.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def list_providers(session: Session) -> list[User]:

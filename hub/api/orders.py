@@ -75,6 +75,7 @@ def orders() -> ResponseReturnValue:
         day_to=query_date("scheduled_to"),
         cursor=request.args.get("cursor", "").strip() or None,
         limit=query_limit(maximum=MAX_LIMIT),
+        with_lines=True,
     )
     return jsonify(data=[order_body(o) for o in rows], next_cursor=next_cursor)
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 from hub.db import business_zone, utcnow
 from hub.errors import N_, InvalidInput
 from hub.ledger.actor import Actor
+from hub.ledger.order_rows import OrderRow, order_rows_select, read_order_rows
+from hub.ledger.orders import get_order
 from hub.ledger.search import customer_ids_matching
-from hub.models import BillingStatus, Order, OrderStatus, Role
+from hub.models import BillingStatus, Order, OrderEvent, OrderStatus, Role
 
 MAX_LIMIT = 200
 #: How old a change must be before an updated_since listing shows it. A transaction stamps
@@ -31,6 +33,17 @@ MAX_CURSOR_LENGTH = 200
 _MAX_CUSTOMER_IDS = 200
 #: The longest digit string read as an order number; it always fits a 32-bit column.
 ORDER_ID_DIGITS = 9
+
+
+def order_with_history(session: Session, ref: str) -> Order:
+    """Return one order with its history and who made each change, loaded for display."""
+    order = get_order(session, ref)
+    session.scalars(
+        sa.select(OrderEvent)
+        .where(OrderEvent.order_id == order.id)
+        .options(selectinload(OrderEvent.actor))
+    ).all()
+    return order
 
 
 def encode_cursor(values: dict[str, Any]) -> str:
@@ -110,7 +123,8 @@ def list_orders(
     day_to: date | None = None,
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[Order], str | None]:
+    with_lines: bool = False,
+) -> tuple[list[OrderRow], str | None]:
     """Return one page of the orders the actor may see, and the cursor of the next page or None.
 
     Newest first by default; with ``updated_since``, oldest change first so that a client
@@ -119,7 +133,7 @@ def list_orders(
     day (inclusive) in the business's time zone.
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Order).options(selectinload(Order.provider), selectinload(Order.lines))
+    stmt = order_rows_select()
     if actor.role == Role.PROVIDER:
         # Providers see only their own missions, whatever filter they ask for.
         stmt = stmt.where(Order.provider_id == (actor.user_id or -1))
@@ -165,7 +179,7 @@ def list_orders(
         if after is not None:
             stmt = stmt.where(Order.id < after["id"])
         stmt = stmt.order_by(Order.id.desc())
-    rows = list(session.scalars(stmt.limit(limit + 1)))
+    rows = read_order_rows(session, stmt.limit(limit + 1), with_lines=with_lines)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

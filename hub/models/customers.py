@@ -45,4 +45,9 @@ class Customer(Base):
 
     @property
     def ref(self) -> str:
-        return f"K-{self.id:06d}"
+        return customer_ref(self.id)
+
+
+def customer_ref(customer_id: int) -> str:
+    """Return the reference people quote for a customer, e.g. K-000042."""
+    return f"K-{customer_id:06d}"

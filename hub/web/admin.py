@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from hub import accounts
 from hub.db import get_session, write_transaction
@@ -65,12 +63,7 @@ def _load_user(user_id: int) -> User:
 def _users_page(
     form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    stmt = (
-        sa.select(User)
-        .options(selectinload(User.tokens))
-        .order_by(User.active.desc(), User.name, User.id)
-    )
-    people = list(get_session().scalars(stmt))
+    people = accounts.list_users(get_session())
     return render_template(
         "admin/users.html",
         people=people,

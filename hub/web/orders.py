@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hub.accounts import list_providers
 from hub.db import get_session, write_transaction
@@ -17,6 +16,7 @@ from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
 from hub.ledger.customers import create_customer
+from hub.ledger.order_rows import OrderRow
 from hub.ledger.orders import (
     OrderInput,
     cancel_order,
@@ -26,8 +26,8 @@ from hub.ledger.orders import (
     schedule_order,
     update_order,
 )
-from hub.ledger.queries import list_orders
-from hub.models import BillingStatus, Order, OrderEvent, OrderStatus
+from hub.ledger.queries import list_orders, order_with_history
+from hub.models import BillingStatus, Order, OrderStatus
 from hub.web.auth import current, staff_required
 from hub.web.forms import handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
     chosen = read_filters(args, errors)
     limit = request.args.get("limit", "")
     size = page_size(limit, errors)
-    orders: list[Order] = []
+    orders: list[OrderRow] = []
     next_cursor = None
     if not errors:
         try:
@@ -142,13 +142,7 @@ def new() -> ResponseReturnValue:
 
 
 def _load(session: Session, ref: str) -> Order:
-    order = get_order(session, ref)
-    session.scalars(
-        sa.select(OrderEvent)
-        .where(OrderEvent.order_id == order.id)
-        .options(selectinload(OrderEvent.actor))
-    ).all()
-    return order
+    return order_with_history(session, ref)
 
 
 def _render_order(
