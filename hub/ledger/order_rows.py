@@ -129,6 +129,11 @@ def order_rows_select() -> sa.Select[Any]:
     )
 
 
+def _core(session: Session) -> sa.Connection:
+    # Plain column selects need none of the ORM's execution machinery (identity map, loaders).
+    return session.connection()
+
+
 def _lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, tuple[LineRow, ...]]:
     found: dict[int, list[LineRow]] = {order_id: [] for order_id in order_ids}
     if not order_ids:
@@ -138,20 +143,8 @@ def _lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, tuple[Lin
         .where(OrderLine.order_id.in_(order_ids))
         .order_by(OrderLine.order_id, OrderLine.position)
     )
-    for row in session.execute(stmt):
-        found[row.order_id].append(
-            LineRow(
-                position=row.position,
-                service_code=row.service_code,
-                label=row.label,
-                unit=row.unit,
-                quantity_milli=row.quantity_milli,
-                unit_price_cents=row.unit_price_cents,
-                vat_bp=row.vat_bp,
-                amount_cents=row.amount_cents,
-                vat_cents=row.vat_cents,
-            )
-        )
+    for row in _core(session).execute(stmt):
+        found[row[0]].append(LineRow(*row[1:]))
     return {order_id: tuple(lines) for order_id, lines in found.items()}
 
 
@@ -159,7 +152,7 @@ def read_order_rows(
     session: Session, stmt: sa.Select[Any], *, with_lines: bool = False
 ) -> list[OrderRow]:
     """Run a select built on order_rows_select and return its orders as plain rows."""
-    rows = session.execute(stmt).all()
+    rows = _core(session).execute(stmt).all()
     lines = _lines_of(session, [row.id for row in rows]) if with_lines else {}
     return [
         OrderRow(
