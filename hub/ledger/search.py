@@ -62,6 +62,14 @@ def contains(
     return column.like("%" + like_escaped(text) + "%", escape=_ESCAPE)
 
 
+def _probe(word: str) -> str:
+    """Return the part of a word that the index looks up: an e-mail's local part, else all of it."""
+    # Every address shares trigrams such as "gma", "ail", ".co" with thousands of others; an
+    # index lookup costs the sum of those trigrams' entries, so it asks for the rarer part.
+    local, at, _domain = word.partition("@")
+    return local if at and len(local) >= _TRIGRAM else word
+
+
 def _fts_phrase(words: list[str]) -> str:
     # A quoted phrase of the trigram tokenizer matches any row holding it as a substring.
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -73,13 +81,19 @@ def customer_ids_matching(session: Session, query: str) -> sa.Select[tuple[int]]
     if not words:
         return None
     stmt = sa.select(Customer.id)
-    long_words = [word for word in words if len(word) >= _TRIGRAM]
-    if session.get_bind().dialect.name == "sqlite" and long_words:
-        phrase = _fts_phrase(long_words)
+    probes = [_probe(word) for word in words]
+    # `search_key || ''` is the same text, but no index serves it: whole words are checked
+    # on the rows the probes found.
+    stmt = stmt.where(
+        *(contains(Customer.search_key + "", word) for word in words if _probe(word) != word)
+    )
+    long_probes = [probe for probe in probes if len(probe) >= _TRIGRAM]
+    if session.get_bind().dialect.name == "sqlite" and long_probes:
+        phrase = _fts_phrase(long_probes)
         matched = sa.select(_fts.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
         stmt = stmt.where(Customer.id.in_(matched))
-        words = [word for word in words if len(word) < _TRIGRAM]
-    for word in words:
-        # On PostgreSQL the trigram index serves LIKE '%word%' directly.
-        stmt = stmt.where(contains(Customer.search_key, word))
+        probes = [probe for probe in probes if len(probe) < _TRIGRAM]
+    for probe in probes:
+        # On PostgreSQL the trigram index serves LIKE '%probe%' directly.
+        stmt = stmt.where(contains(Customer.search_key, probe))
     return stmt

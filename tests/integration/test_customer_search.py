@@ -91,6 +91,19 @@ def test_like_wildcards_in_a_query_match_only_themselves(app: Flask, users: User
     assert _names(app, "* OR") == set()
 
 
+def test_an_email_address_matches_whole_not_only_its_local_part(
+    app: Flask, users: Users
+) -> None:
+    api = api_as(app, users.concierge)
+    _customer(api, "Ann Alpha", email="ann.b@alpha.fr")
+    _customer(api, "Ann Beta", email="ann.b@beta.fr")
+    _customer(api, "Bo Short", email="bo@beta.fr")
+    assert _names(app, "ANN.B@BETA.FR") == {"Ann Beta"}
+    assert _names(app, "ann.b@") == {"Ann Alpha", "Ann Beta"}
+    assert _names(app, "bo@beta.fr") == {"Bo Short"}
+    assert _names(app, "ann.b@gamma.fr") == set()
+
+
 def test_a_renamed_customer_is_found_by_the_new_name_only(app: Flask, users: Users) -> None:
     api = api_as(app, users.concierge)
     customer_id = _customer(api, "Jeanne Martin", phone="06 11 22 33 44")
@@ -110,7 +123,7 @@ def test_the_search_is_answered_by_an_index(app: Flask, users: Users, backend: s
     _customer(api, "Jeanne Martin")
     with app.app_context():
         session = get_session()
-        stmt = customer_ids_matching(session, "martin")
+        stmt = customer_ids_matching(session, "martin jeanne@example.com")
         assert stmt is not None
         sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         if backend == "sqlite":
