@@ -91,9 +91,7 @@ def test_like_wildcards_in_a_query_match_only_themselves(app: Flask, users: User
     assert _names(app, "* OR") == set()
 
 
-def test_an_email_address_matches_whole_not_only_its_local_part(
-    app: Flask, users: Users
-) -> None:
+def test_an_email_address_matches_whole_not_only_its_local_part(app: Flask, users: Users) -> None:
     api = api_as(app, users.concierge)
     _customer(api, "Ann Alpha", email="ann.b@alpha.fr")
     _customer(api, "Ann Beta", email="ann.b@beta.fr")
