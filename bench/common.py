@@ -16,6 +16,8 @@ from types import TracebackType
 
 import requests
 
+from hub.config import CONFIG_FILE_VAR, environment
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
 HUB = Path(sys.executable).parent / "hub"
@@ -59,13 +61,17 @@ class Ledger:
     def env(self, name: str | None = None) -> dict[str, str]:
         """Return the environment a ``hub`` command needs to work on this ledger."""
         env = dict(os.environ)
-        env.update(
-            HUB_DATABASE_URL=self.url(name),
-            HUB_SECRET_KEY=_secret_key(),
-            HUB_INSTANCE_PATH=str(DATA / "instance"),
-            HUB_JOBS_EMBEDDED="false",
+        env |= environment(
+            {
+                "hub": {
+                    "database_url": self.url(name),
+                    "secret_key": _secret_key(),
+                    "instance_path": DATA / "instance",
+                },
+                "jobs": {"embedded": False},
+            }
         )
-        env.pop("HUB_CONFIG", None)
+        env.pop(CONFIG_FILE_VAR, None)
         return env
 
 

@@ -40,6 +40,7 @@ from bench import seed
 from bench.common import BACKENDS, DATA, HUB, PG_ADMIN_URL, ROOT, Ledger, hub
 from connectors.base import Event
 from connectors.recording import NoopConnector
+from hub.config import environment
 from hub.db import Database, utcnow, write_transaction
 from hub.ledger.outbox import wake_dispatchers
 from hub.models import ConnectorPause, OutboxRow
@@ -81,11 +82,15 @@ class Workers:
     """``hub worker`` processes on the scratch database, logs to files, stopped by SIGTERM."""
 
     def __init__(self, ledger: Ledger, count: int, interval: float) -> None:
-        self.env = ledger.env(NAME) | {
-            "HUB_JOBS_EXTRA_CONNECTORS": "connectors.recording:noop_connector",
-            "HUB_JOBS_DISPATCH_INTERVAL_SECONDS": str(interval),
-            "HUB_LOG_LEVEL": "INFO",
-        }
+        self.env = ledger.env(NAME) | environment(
+            {
+                "hub": {"log_level": "INFO"},
+                "jobs": {
+                    "extra_connectors": "connectors.recording:noop_connector",
+                    "dispatch_interval_seconds": interval,
+                },
+            }
+        )
         self.logs = [DATA / "logs" / f"worker-{ledger.backend}-{n}.log" for n in range(count)]
         self.procs: list[subprocess.Popen[bytes]] = []
 

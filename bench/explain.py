@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 
 from bench import seed
 from bench.common import BACKENDS, CONCIERGE_EMAIL, CONCIERGE_PASSWORD, SIZES, Ledger
+from hub.config import ENV_PREFIX, environment
 
 REPEAT = 20
 SLOW_SECONDS = 0.002  # statements slower than this get their plan printed
@@ -60,9 +61,10 @@ def _app(ledger: Ledger) -> Flask:
     from hub import create_app
 
     for key, value in ledger.env().items():
-        if key.startswith("HUB_"):
+        if key.startswith(ENV_PREFIX):
             os.environ[key] = value
-    os.environ["HUB_LOG_LEVEL"] = "WARNING"  # one JSON line per request would bury the report
+    # One JSON line per request would bury the report.
+    os.environ |= environment({"hub": {"log_level": "WARNING"}})
     return create_app()
 
 

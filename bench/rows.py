@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from hub.ledger.search import search_key
 from hub.money import line_amounts
 
 CUSTOMER_COLUMNS = ("id", "name", "email", "phone", "address", "notes", "search_key",
@@ -80,10 +81,11 @@ def customers(plan: Plan) -> list[tuple[Any, ...]]:
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         email = f"{name.lower().replace(' ', '.')}.{n}@example.test"
         created = plan.now - _SPAN + _SPAN * (n / plan.customers) - timedelta(days=1)
+        phone = f"+33 6 {n % 100:02d} {n // 100 % 100:02d} 10 20"
         out.append((
-            n, name, email, f"+33 6 {n % 100:02d} {n // 100 % 100:02d} 10 20",
+            n, name, email, phone,
             f"{rng.randint(1, 120)} {rng.choice(_STREETS)}, 75018 Paris", None,
-            f"{name} {email}".lower(), created, created, 1,
+            search_key(name, email, phone), created, created, 1,
         ))  # fmt: skip
     return out
 

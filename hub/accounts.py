@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hub.db import UTCDateTime, utcnow, write_transaction
 from hub.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
@@ -101,7 +101,7 @@ def create_user(
     """Add a user with a password hashed beforehand; the e-mail is the login and is unique."""
     address = validation.email(email, required=True)
     assert address is not None
-    if role not in {r.value for r in Role}:
+    if not Role.known(role):
         raise InvalidInput(N_("Choose a role."), field="role")
     if find_user(session, address) is not None:
         raise InvalidInput(N_("A user with this e-mail already exists."), field="email")
@@ -156,7 +156,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
 
 def set_role(session: Session, user: User, role: str, *, by: User | None = None) -> None:
     """Give a user another role; an admin cannot take their own admin role away."""
-    if role not in {r.value for r in Role}:
+    if not Role.known(role):
         raise InvalidInput(N_("Choose a role."), field="role")
     if by is not None and by.id == user.id and user.role == Role.ADMIN and role != Role.ADMIN:
         raise Forbidden(
@@ -182,6 +182,16 @@ def _keep_an_admin(session: Session, user: User) -> None:
             N_("%(name)s is the last active admin; make someone else an admin first."),
             name=user.name,
         )
+
+
+def list_users(session: Session) -> list[User]:
+    """List every user with their tokens: active ones first, then by name."""
+    stmt = (
+        sa.select(User)
+        .options(selectinload(User.tokens))
+        .order_by(User.active.desc(), User.name, User.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def list_providers(session: Session) -> list[User]:

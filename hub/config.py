@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
     from flask import Flask
+
+#: Every environment variable the hub reads starts with this.
+ENV_PREFIX = "HUB_"
+#: The environment variable that names the TOML file.
+CONFIG_FILE_VAR = f"{ENV_PREFIX}CONFIG"
 
 #: Values that must never reach production as a secret key.
 _PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "secret"})
@@ -24,6 +30,26 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message says which one to fix."""
+
+
+def env_var(section: str, key: str) -> str:
+    """Return the environment variable that sets one setting, e.g. HUB_STRIPE_API_KEY."""
+    middle = "" if section == "hub" else f"{section}_"
+    return f"{ENV_PREFIX}{middle}{key}".upper()
+
+
+def environment(settings: Mapping[str, Mapping[str, object]]) -> dict[str, str]:
+    """Spell settings ({"jobs": {"embedded": False}}) as the environment variables that set them."""
+    return {
+        env_var(section, key): str(value).lower() if isinstance(value, bool) else str(value)
+        for section, values in settings.items()
+        for key, value in values.items()
+    }
+
+
+def without_hub_variables(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return a copy of an environment with none of the hub's variables set."""
+    return {name: value for name, value in environ.items() if not name.startswith(ENV_PREFIX)}
 
 
 @dataclass(frozen=True)
@@ -116,24 +142,26 @@ class Config:
         """Refuse settings the hub cannot run with, naming the one to change."""
         if not self.hub.debug and self.hub.secret_key in _PLACEHOLDER_SECRETS:
             raise ConfigError(
-                "No secret key is set. Set HUB_SECRET_KEY (or secret_key under [hub] in "
-                "config.toml) to a long random string, e.g. the output of "
+                f"No secret key is set. Set {env_var('hub', 'secret_key')} (or secret_key "
+                "under [hub] in config.toml) to a long random string, e.g. the output of "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`."
             )
         if not self.hub.debug and len(self.hub.secret_key) < 16:
-            raise ConfigError("HUB_SECRET_KEY is too short: use at least 16 random characters.")
+            raise ConfigError(
+                f"{env_var('hub', 'secret_key')} is too short: use at least 16 random characters."
+            )
         if self.hub.password_hash_cost not in ("standard", "test"):
             raise ConfigError("[hub] password_hash_cost must be 'standard' (or 'test' in tests).")
         if not self.hub.debug and (len(set(self.hub.secret_key)) < MIN_SECRET_DISTINCT_CHARACTERS):
             raise ConfigError(
-                "HUB_SECRET_KEY (secret_key under [hub]) is not random: it has fewer than "
-                f"{MIN_SECRET_DISTINCT_CHARACTERS} different characters. Use the output of "
-                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+                f"{env_var('hub', 'secret_key')} (secret_key under [hub]) is not random: it has "
+                f"fewer than {MIN_SECRET_DISTINCT_CHARACTERS} different characters. Use the output "
+                "of `python -c 'import secrets; print(secrets.token_hex(32))'`."
             )
         if not urlsplit(self.hub.base_url).hostname:
             raise ConfigError(
-                f"[hub] base_url (HUB_BASE_URL) {self.hub.base_url!r} names no host; "
-                "write it like https://hub.example.com."
+                f"[hub] base_url ({env_var('hub', 'base_url')}) {self.hub.base_url!r} names no "
+                "host; write it like https://hub.example.com."
             )
         if self.hub.language not in ("fr", "en"):
             raise ConfigError("[hub] language must be 'fr' or 'en'.")
@@ -145,8 +173,8 @@ class Config:
             ZoneInfo(self.hub.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
-                f"[hub] timezone (HUB_TIMEZONE) {self.hub.timezone!r} is not a known time "
-                "zone; use a name like 'Europe/Paris'."
+                f"[hub] timezone ({env_var('hub', 'timezone')}) {self.hub.timezone!r} is not "
+                "a known time zone; use a name like 'Europe/Paris'."
             ) from exc
         self._check_numbers()
 
@@ -231,11 +259,7 @@ def _env_values(environ: dict[str, str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {name: {} for name in _SECTIONS}
     for section, cls in _SECTIONS.items():
         for f in fields(cls):
-            var = (
-                f"HUB_{f.name.upper()}"
-                if section == "hub"
-                else f"HUB_{section.upper()}_{f.name.upper()}"
-            )
+            var = env_var(section, f.name)
             if var in environ:
                 out[section][f.name] = environ[var]
     return out
@@ -247,7 +271,7 @@ def load_config(
 ) -> Config:
     """Build the configuration from defaults, the TOML file, the environment and overrides."""
     env = dict(os.environ) if environ is None else environ
-    path_text = env.get("HUB_CONFIG")
+    path_text = env.get(CONFIG_FILE_VAR)
     path = Path(path_text) if path_text else Path("config.toml")
     file_values: dict[str, Any] = {}
     if path.exists():
@@ -256,7 +280,7 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     elif path_text:
-        raise ConfigError(f"HUB_CONFIG names {path}, which does not exist.")
+        raise ConfigError(f"{CONFIG_FILE_VAR} names {path}, which does not exist.")
 
     sections: dict[str, Any] = {name: cls() for name, cls in _SECTIONS.items()}
     for name, values in file_values.items():

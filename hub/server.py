@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from hub.config import Config, get_config
+from hub.config import Config, environment, get_config
 from hub.web.requests_guard import MAX_HEADER_FIELD
 
 log = logging.getLogger("hub.server")
@@ -44,12 +44,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def config_environment(cfg: Config) -> dict[str, str]:
     """Spell every setting as the environment variable that sets it, as config.py reads them."""
-    env: dict[str, str] = {}
-    for section, values in asdict(cfg).items():
-        for key, value in values.items():
-            name = f"HUB_{key.upper()}" if section == "hub" else f"HUB_{section}_{key}".upper()
-            env[name] = str(value).lower() if isinstance(value, bool) else str(value)
-    return env
+    return environment(asdict(cfg))
 
 
 def start_worker(cfg: Config) -> subprocess.Popen[bytes]:

@@ -8,9 +8,9 @@ from hub import accounts
 from hub.api.blueprint import bp
 from hub.api.errors import error_response
 from hub.db import get_session
-from hub.errors import N_, Forbidden
 from hub.ledger.actor import Actor
-from hub.models import Role, User
+from hub.ledger.actor import require_staff as ledger_require_staff
+from hub.models import User
 
 #: Endpoints anyone may read without a token.
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
@@ -54,7 +54,4 @@ def actor() -> Actor:
 
 def require_staff() -> Actor:
     """Return the actor if a concierge or admin, else raise Forbidden (a 403)."""
-    current = actor()
-    if current.role not in (Role.ADMIN, Role.CONCIERGE):
-        raise Forbidden(N_("Only concierges and admins may do this."))
-    return current
+    return ledger_require_staff(actor())

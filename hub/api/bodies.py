@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from hub.ledger.order_rows import OrderRow
 from hub.ledger.snapshots import customer_snapshot, order_snapshot
 from hub.models import Customer, Order, Service
 
@@ -24,7 +25,7 @@ def customer_body(customer: Customer) -> dict[str, Any]:
     return customer_snapshot(customer)
 
 
-def order_body(order: Order) -> dict[str, Any]:
+def order_body(order: Order | OrderRow) -> dict[str, Any]:
     # Invoices live in Stripe; their number and links join this body once billing runs.
     return {**order_snapshot(order), "invoice": None}
 

@@ -7,9 +7,8 @@ Concierges and admins do everything; a provider lists and reads only their own m
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -23,14 +22,12 @@ from hub.api.params import (
     instant,
     json_body,
     order_ref,
-    query_choice,
     query_date,
     query_id,
     query_instant,
     query_limit,
     query_text,
 )
-from hub.config import get_config
 from hub.db import get_session
 from hub.ledger.orders import (
     cancel_order,
@@ -41,7 +38,6 @@ from hub.ledger.orders import (
     schedule_order,
 )
 from hub.ledger.queries import MAX_LIMIT, list_orders
-from hub.models import BillingStatus, OrderStatus
 
 
 @bp.post("/orders")
@@ -58,14 +54,12 @@ def new_order() -> ResponseReturnValue:
 
 @bp.get("/orders")
 def orders() -> ResponseReturnValue:
-    # Every value is checked here so that a bad one is a 422 naming it, never a guess.
-    status = query_choice("status", [s.value for s in OrderStatus])
-    billing_status = query_choice("billing_status", [b.value for b in BillingStatus])
+    # Every value is checked (here or by list_orders) so that a bad one is a 422 naming it.
     rows, next_cursor = list_orders(
         get_session(),
         actor(),
-        status=status,
-        billing_status=billing_status,
+        status=request.args.get("status"),
+        billing_status=request.args.get("billing_status"),
         updated_since=query_instant("updated_since"),
         provider_id=query_id("provider_id"),
         customer_id=query_id("customer_id"),
@@ -74,7 +68,7 @@ def orders() -> ResponseReturnValue:
         day_to=query_date("scheduled_to"),
         cursor=request.args.get("cursor", "").strip() or None,
         limit=query_limit(maximum=MAX_LIMIT),
-        zone=ZoneInfo(get_config(current_app).hub.timezone),
+        with_lines=True,
     )
     return jsonify(data=[order_body(o) for o in rows], next_cursor=next_cursor)
 

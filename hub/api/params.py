@@ -76,20 +76,6 @@ def query_id(name: str) -> int | None:
     return validation.positive_id(request.args.get(name), name)
 
 
-def query_choice(name: str, allowed: list[str]) -> str | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if value not in allowed:
-        raise InvalidInput(
-            N_("“%(value)s” is not one of: %(allowed)s."),
-            field=name,
-            value=value[:40],
-            allowed=", ".join(allowed),
-        )
-    return value
-
-
 def query_text(name: str, *, max_length: int = 200) -> str | None:
     value = request.args.get(name, "").strip()
     if not value:

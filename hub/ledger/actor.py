@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.models import Role, User
+from hub.errors import N_, Forbidden
+from hub.models import STAFF_ROLES, Role, User
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,10 @@ class Actor:
     @classmethod
     def system(cls, label: str) -> Actor:
         return cls(user_id=None, role=Role.ADMIN, label=label)
+
+
+def require_staff(actor: Actor) -> Actor:
+    """Return the actor if a concierge or admin (or the system), else raise Forbidden."""
+    if actor.role not in STAFF_ROLES:
+        raise Forbidden(N_("Only concierges and admins may do this."))
+    return actor

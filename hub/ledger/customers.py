@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub.errors import N_, FieldErrors, NotFound, StaleEdit
 from hub.ledger import validation
 from hub.ledger.outbox import enqueue
+from hub.ledger.search import customer_ids_matching, search_key
 from hub.ledger.snapshots import customer_snapshot
 from hub.models import Customer
 from hub.sql import use_case, utcnow
@@ -44,10 +45,6 @@ class CustomerInput:
         return cls(name=name, email=email, phone=phone, address=address, notes=notes)
 
 
-def _search_key(name: str, email: str | None) -> str:
-    return f"{name} {email or ''}".lower().strip()
-
-
 @use_case
 def create_customer(session: Session, data: CustomerInput) -> Customer:
     """Add a customer and its customer.upserted event, in one commit."""
@@ -57,7 +54,7 @@ def create_customer(session: Session, data: CustomerInput) -> Customer:
         phone=data.phone,
         address=data.address,
         notes=data.notes,
-        search_key=_search_key(data.name, data.email),
+        search_key=search_key(data.name, data.email, data.phone),
     )
     session.add(customer)
     session.flush()
@@ -80,7 +77,7 @@ def update_customer(
     customer.phone = data.phone
     customer.address = data.address
     customer.notes = data.notes
-    customer.search_key = _search_key(data.name, data.email)
+    customer.search_key = search_key(data.name, data.email, data.phone)
     customer.updated_at = utcnow()
     session.flush()
     enqueue(session, "customer.upserted", "customer", customer.ref, customer_snapshot(customer))
@@ -97,17 +94,11 @@ def get_customer(session: Session, customer_id: int) -> Customer:
 def search_customers(
     session: Session, query: str = "", *, limit: int = 20, after_id: int | None = None
 ) -> list[Customer]:
-    """Find customers whose name, e-mail or phone contains the query, newest first."""
+    """Find customers whose name, e-mail or phone holds every word of the query, newest first."""
     stmt = sa.select(Customer)
-    words = query.strip().lower().split()
-    for word in words[:5]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            sa.or_(
-                Customer.search_key.like(pattern, escape="\\"),
-                Customer.phone.like(pattern, escape="\\"),
-            )
-        )
+    matching = customer_ids_matching(session, query)
+    if matching is not None:
+        stmt = stmt.where(Customer.id.in_(matching))
     if after_id is not None:
         stmt = stmt.where(Customer.id < after_id)
     stmt = stmt.order_by(Customer.id.desc()).limit(limit)

@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from hub.errors import N_, FieldErrors, Forbidden, InvalidInput, NotFound, StaleEdit
+from hub.errors import N_, FieldErrors, InvalidInput, NotFound, StaleEdit
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
+from hub.ledger.actor import require_staff as _require_staff
 from hub.ledger.billing import check_billable, starts_billing
 from hub.ledger.customers import create_customer
 from hub.ledger.order_input import EDITABLE_FIELDS, MAX_LINES, parse_fields
@@ -61,11 +62,6 @@ def get_visible_order(session: Session, actor: Actor, ref: str) -> Order:
 
 
 # -- writing -------------------------------------------------------------------------------
-
-
-def _require_staff(actor: Actor) -> None:
-    if actor.role not in (Role.ADMIN, Role.CONCIERGE):
-        raise Forbidden(N_("Only concierges and admins may do this."))
 
 
 def _check_version(order: Order, expected_version: int | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub.errors import N_, InvalidInput
 from hub.ledger.actor import Actor
-from hub.models import BillingStatus, Customer, Order, OrderStatus, Role
-from hub.sql import utcnow
+from hub.ledger.order_rows import OrderRow, order_rows_select, read_order_rows
+from hub.ledger.orders import get_order
+from hub.ledger.search import customer_ids_matching
+from hub.models import BillingStatus, Order, OrderEvent, OrderStatus, Role
+from hub.sql import business_zone, utcnow
 
 MAX_LIMIT = 200
 #: How old a change must be before an updated_since listing shows it. A transaction stamps
@@ -28,7 +31,19 @@ MAX_LIMIT = 200
 SETTLE = timedelta(seconds=30)
 MAX_CURSOR_LENGTH = 200
 _MAX_CUSTOMER_IDS = 200
-_ESCAPE = "\\"
+#: The longest digit string read as an order number; it always fits a 32-bit column.
+ORDER_ID_DIGITS = 9
+
+
+def order_with_history(session: Session, ref: str) -> Order:
+    """Return one order with its history and who made each change, loaded for display."""
+    order = get_order(session, ref)
+    session.scalars(
+        sa.select(OrderEvent)
+        .where(OrderEvent.order_id == order.id)
+        .options(selectinload(OrderEvent.actor))
+    ).all()
+    return order
 
 
 def encode_cursor(values: dict[str, Any]) -> str:
@@ -53,34 +68,39 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return values
 
 
-def _choice(value: str | None, allowed: type[OrderStatus] | type[BillingStatus], field: str) -> str:
-    if value not in {member.value for member in allowed}:
-        raise InvalidInput(N_("Unknown state %(value)s."), field=field, value=str(value)[:40])
-    return str(value)
+def state_filter(
+    value: str | None, states: type[OrderStatus] | type[BillingStatus], field: str
+) -> str | None:
+    """Return the state to filter by (None when blank), or raise InvalidInput naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    allowed = [member.value for member in states]
+    if value not in allowed:
+        raise InvalidInput(
+            N_("“%(value)s” is not one of: %(allowed)s."),
+            field=field,
+            value=value[:40],
+            allowed=", ".join(allowed),
+        )
+    return value
 
 
 def _text_filter(session: Session, q: str) -> sa.ColumnElement[bool]:
-    """Match an order reference or number exactly, or any customer whose name or e-mail holds q."""
-    words = q.lower().split()[:5]
-    customers = sa.select(Customer.id)
-    for word in words:
-        pattern = "%" + word.replace(_ESCAPE, 2 * _ESCAPE).replace("%", "\\%").replace("_", "\\_")
-        customers = customers.where(
-            sa.or_(
-                Customer.search_key.like(pattern + "%", escape=_ESCAPE),
-                Customer.phone.like(pattern + "%", escape=_ESCAPE),
-            )
-        )
-    # A short list of ids lets each OR branch use its own index; inside an OR a subquery
-    # would be a filter over every order. Broad words keep the subquery: matches are dense.
-    found = list(session.scalars(customers.limit(_MAX_CUSTOMER_IDS + 1)))
-    matching = customers if len(found) > _MAX_CUSTOMER_IDS else found
+    """Match an order reference or number exactly, or any customer whose search key holds q."""
     clauses: list[sa.ColumnElement[bool]] = [Order.ref == q.strip().upper()]
-    if found:
-        clauses.append(Order.customer_id.in_(matching))
+    customers = customer_ids_matching(session, q)
+    if customers is not None:
+        # A short list of ids lets each OR branch use its own index; inside an OR a subquery
+        # would be a filter over every order. Broad words keep the subquery: matches are dense.
+        found = list(session.scalars(customers.limit(_MAX_CUSTOMER_IDS + 1)))
+        if found:
+            matching = customers if len(found) > _MAX_CUSTOMER_IDS else found
+            clauses.append(Order.customer_id.in_(matching))
     digits = q.strip().lstrip("#")
+    # Longer digit strings are phone numbers, and would overflow the 32-bit id column.
     # isascii(): str.isdigit() also accepts digits such as "²" that int() refuses.
-    if digits.isascii() and digits.isdigit() and len(digits) < 15:
+    if digits.isascii() and digits.isdigit() and len(digits) <= ORDER_ID_DIGITS:
         clauses.append(Order.id == int(digits))
     return sa.or_(*clauses)
 
@@ -103,36 +123,37 @@ def list_orders(
     day_to: date | None = None,
     cursor: str | None = None,
     limit: int = 50,
-    zone: tzinfo | None = None,
-) -> tuple[list[Order], str | None]:
+    with_lines: bool = False,
+) -> tuple[list[OrderRow], str | None]:
     """Return one page of the orders the actor may see, and the cursor of the next page or None.
 
     Newest first by default; with ``updated_since``, oldest change first so that a client
     syncing changes can resume from the cursor, and only changes older than SETTLE (30 s),
     so that one committed late is never skipped. ``day_from``/``day_to`` bound the scheduled
-    day (inclusive) in ``zone`` (UTC when not given).
+    day (inclusive) in the business's time zone.
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Order).options(selectinload(Order.provider), selectinload(Order.lines))
+    stmt = order_rows_select()
     if actor.role == Role.PROVIDER:
         # Providers see only their own missions, whatever filter they ask for.
         stmt = stmt.where(Order.provider_id == (actor.user_id or -1))
+    status = state_filter(status, OrderStatus, "status")
     if status:
-        stmt = stmt.where(Order.status == _choice(status, OrderStatus, "status"))
+        stmt = stmt.where(Order.status == status)
+    billing_status = state_filter(billing_status, BillingStatus, "billing_status")
     if billing_status:
-        stmt = stmt.where(
-            Order.billing_status == _choice(billing_status, BillingStatus, "billing_status")
-        )
+        stmt = stmt.where(Order.billing_status == billing_status)
     if provider_id is not None:
         stmt = stmt.where(Order.provider_id == provider_id)
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if q and q.strip():
         stmt = stmt.where(_text_filter(session, q[:200]))
+    zone = business_zone(session)
     if day_from is not None:
-        stmt = stmt.where(Order.scheduled_at >= _day_start(day_from, zone or UTC))
+        stmt = stmt.where(Order.scheduled_at >= _day_start(day_from, zone))
     if day_to is not None:
-        stmt = stmt.where(Order.scheduled_at < _day_start(day_to + timedelta(days=1), zone or UTC))
+        stmt = stmt.where(Order.scheduled_at < _day_start(day_to + timedelta(days=1), zone))
     after = decode_cursor(cursor) if cursor else None
     if updated_since is not None:
         if updated_since.tzinfo is None:
@@ -158,7 +179,7 @@ def list_orders(
         if after is not None:
             stmt = stmt.where(Order.id < after["id"])
         stmt = stmt.order_by(Order.id.desc())
-    rows = list(session.scalars(stmt.limit(limit + 1)))
+    rows = read_order_rows(session, stmt.limit(limit + 1), with_lines=with_lines)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

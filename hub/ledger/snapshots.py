@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.ledger.order_rows import LineRow, OrderRow
 from hub.models import Customer, Order, OrderLine
 from hub.money import format_quantity
 
@@ -23,7 +24,7 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
     }
 
 
-def line_snapshot(line: OrderLine) -> dict[str, Any]:
+def line_snapshot(line: OrderLine | LineRow) -> dict[str, Any]:
     return {
         "position": line.position,
         "service_code": line.service_code,
@@ -39,7 +40,7 @@ def line_snapshot(line: OrderLine) -> dict[str, Any]:
     }
 
 
-def order_snapshot(order: Order) -> dict[str, Any]:
+def order_snapshot(order: Order | OrderRow) -> dict[str, Any]:
     return {
         "ref": order.ref,
         "status": order.status,

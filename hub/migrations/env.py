@@ -6,6 +6,7 @@ from alembic import context
 
 from hub import models  # noqa: F401 - registers the tables on Base.metadata
 from hub.db import Base, make_engine
+from hub.schema import is_modelled
 
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
@@ -30,6 +31,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

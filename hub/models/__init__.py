@@ -6,9 +6,10 @@ from hub.models.idempotency import IdempotencyKey
 from hub.models.jobs import AuditEntry, ConnectorPause, JobOutcome, JobPeriod, JobRun
 from hub.models.orders import BillingStatus, Order, OrderEvent, OrderLine, OrderStatus
 from hub.models.outbox import OutboxRow, OutboxStatus
-from hub.models.users import ApiToken, LoginThrottle, Role, User
+from hub.models.users import STAFF_ROLES, ApiToken, LoginThrottle, Role, User
 
 __all__ = [
+    "STAFF_ROLES",
     "ApiToken",
     "AuditEntry",
     "BillingStatus",

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.sql import Base, UTCDateTime, utcnow
 
+#: SQLite's FTS5 table over ``customers.search_key`` (migration 0007); the models leave it
+#: (and its shadow tables, named after it) out, since SQLAlchemy cannot declare a virtual table.
+SEARCH_FTS_TABLE = "customer_search"
+
 
 class Customer(Base):
     __tablename__ = "customers"
@@ -19,8 +23,9 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     address: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
-    # Lowercased name and email in one column, so one case-insensitive substring LIKE
-    # ("%word%") serves every database; such a match scans rather than uses an index.
+    # Lowercased name and e-mail and the phone's digits in one column (hub.ledger.search):
+    # one substring match per word, served by a trigram index on PostgreSQL and by the
+    # customer_search FTS5 table on SQLite.
     search_key: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -29,9 +34,20 @@ class Customer(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declared form
     __table_args__ = (
         sa.Index("ix_customers_email", "email"),
-        sa.Index("ix_customers_search_key", "search_key"),
+        # A GIN trigram index on PostgreSQL; SQLite keeps a plain one and searches through FTS5.
+        sa.Index(
+            "ix_customers_search_key",
+            "search_key",
+            postgresql_using="gin",
+            postgresql_ops={"search_key": "gin_trgm_ops"},
+        ),
     )
 
     @property
     def ref(self) -> str:
-        return f"K-{self.id:06d}"
+        return customer_ref(self.id)
+
+
+def customer_ref(customer_id: int) -> str:
+    """Return the reference people quote for a customer, e.g. K-000042."""
+    return f"K-{customer_id:06d}"

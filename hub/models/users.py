@@ -16,6 +16,15 @@ class Role(enum.StrEnum):
     CONCIERGE = "concierge"
     PROVIDER = "provider"
 
+    @classmethod
+    def known(cls, value: object) -> bool:
+        """Tell whether value names a role."""
+        return isinstance(value, str) and value in cls._value2member_map_
+
+
+#: The roles that may take and change orders and customers; providers only see their missions.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.CONCIERGE})
+
 
 class User(Base):
     __tablename__ = "users"

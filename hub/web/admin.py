@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
@@ -20,7 +19,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from hub import accounts, user_admin
 from hub.db import get_session
@@ -75,12 +73,7 @@ def _load_user(user_id: int) -> User:
 def _users_page(
     form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    stmt = (
-        sa.select(User)
-        .options(selectinload(User.tokens))
-        .order_by(User.active.desc(), User.name, User.id)
-    )
-    people = list(get_session().scalars(stmt))
+    people = accounts.list_users(get_session())
     return render_template(
         "admin/users.html",
         people=people,
@@ -101,7 +94,7 @@ def _new_user(data: dict[str, Any]) -> dict[str, str]:
     email = validation.email(data.get("email"), required=True)
     name = validation.text(data.get("name"), "name", max_length=200)
     role = str(data.get("role") or "")
-    if role not in {r.value for r in Role}:
+    if not Role.known(role):
         raise InvalidInput(N_("Choose a role."), field="role")
     password = str(data.get("password") or "")
     if not password:

@@ -29,7 +29,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from hub import accounts
 from hub.config import get_config
 from hub.db import get_session, write_transaction
-from hub.models import Role, User
+from hub.models import STAFF_ROLES, Role, User
 from hub.web.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +55,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
-staff_required = role_required(Role.ADMIN, Role.CONCIERGE)
+staff_required = role_required(*STAFF_ROLES)
 admin_required = role_required(Role.ADMIN)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from hub.config import get_config
+from hub.db import business_zone, get_session
 from hub.errors import N_, HubError, InvalidInput
 from hub.ledger import validation
 from hub.web.i18n import translate_error
@@ -54,13 +53,9 @@ def collect_errors(
     return None, errors
 
 
-def business_zone() -> ZoneInfo:
-    return ZoneInfo(get_config(current_app).hub.timezone)
-
-
 def parse_local_datetime(text: str | None, field: str) -> datetime | None:
     """Read an <input type=datetime-local> value as a time in the business's time zone."""
-    zone = business_zone()
+    zone = business_zone(get_session())
     return validation.instant(text, field, local_zone=zone, first_year=2000, last_year=2100)
 
 

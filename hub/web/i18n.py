@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_babel import Babel, format_datetime, gettext
 
+from hub.db import business_zone, get_session
 from hub.errors import N_, HubError, InvalidInput, TransitionError
 from hub.money import format_cents, format_quantity, format_vat
 
@@ -69,14 +69,18 @@ def status_label(status: str | None) -> str:
     """Return the reader's name for an order or billing state."""
     if not status:
         return ""
-    template = STATUS_LABELS.get(status)
-    return str(gettext(template)) if template else status
+    # Lists show two states per row: translate the dozen labels once per request, not each time.
+    labels: dict[str, str] | None = g.get("status_labels")
+    if labels is None:
+        labels = {value: str(gettext(msgid)) for value, msgid in STATUS_LABELS.items()}
+        g.status_labels = labels
+    return labels.get(status, status)
 
 
 def local_time(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return value.astimezone(business_zone(get_session()))
 
 
 def init_app(app: Flask) -> None:

@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, selectinload
 
 from hub.db import get_session, utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.ledger.actor import Actor
+from hub.ledger.missions_view import open_missions, recently_done
+from hub.ledger.order_rows import OrderRow
 from hub.ledger.orders import complete_order, get_visible_order
-from hub.models import Order, OrderStatus, Role
+from hub.models import OrderStatus, Role
 from hub.web.auth import current, role_required
 from hub.web.forms import handle_hub_errors
 from hub.web.i18n import local_time, translate_error
 
 bp = Blueprint("missions", __name__)
 handle_hub_errors(bp)
-
-RECENT_DAYS = 7
-MAX_RECENT = 20
-# A provider's open missions fit on one page; the cap only guards against a runaway backlog.
-MAX_OPEN = 200
 
 provider_required = role_required(Role.PROVIDER)
 
@@ -38,37 +33,10 @@ class Day:
 
     kind: str
     on: date | None
-    missions: list[Order] = field(default_factory=list)
+    missions: list[OrderRow] = field(default_factory=list)
 
 
-def _open_missions(session: Session, provider_id: int) -> list[Order]:
-    stmt = (
-        sa.select(Order)
-        .where(Order.provider_id == provider_id, Order.status == OrderStatus.SCHEDULED)
-        .order_by(Order.scheduled_at.asc().nulls_last(), Order.id)
-        .options(selectinload(Order.lines))
-        .limit(MAX_OPEN)
-    )
-    return list(session.scalars(stmt))
-
-
-def _recently_done(session: Session, provider_id: int) -> list[Order]:
-    since = utcnow() - timedelta(days=RECENT_DAYS)
-    stmt = (
-        sa.select(Order)
-        .where(
-            Order.provider_id == provider_id,
-            Order.status == OrderStatus.DONE,
-            Order.completed_at >= since,
-        )
-        .order_by(Order.completed_at.desc(), Order.id.desc())
-        .options(selectinload(Order.lines))
-        .limit(MAX_RECENT)
-    )
-    return list(session.scalars(stmt))
-
-
-def group_by_day(missions: list[Order], now: datetime) -> list[Day]:
+def group_by_day(missions: list[OrderRow], now: datetime) -> list[Day]:
     """Sort open missions under headings by their local date; today always has a heading."""
     local_now = local_time(now)
     assert local_now is not None
@@ -93,8 +61,8 @@ def group_by_day(missions: list[Order], now: datetime) -> list[Day]:
 def _render_index(status: int = 200) -> ResponseReturnValue:
     session = get_session()
     me = current()
-    days = group_by_day(_open_missions(session, me.id), utcnow())
-    done = _recently_done(session, me.id)
+    days = group_by_day(open_missions(session, me.id), utcnow())
+    done = recently_done(session, me.id)
     return render_template("missions/index.html", days=days, done=done), status
 
 

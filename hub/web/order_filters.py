@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from hub.errors import InvalidInput
 from hub.ledger import validation
+from hub.ledger.queries import state_filter
 from hub.models import BillingStatus, OrderStatus
 from hub.web.i18n import translate_error
 
@@ -20,11 +21,10 @@ def read_filters(args: dict[str, str], errors: dict[str, str]) -> dict[str, Any]
     """Turn the list's query string into list_orders arguments, noting unreadable ones."""
     chosen: dict[str, Any] = {}
     for name, kind in (("status", OrderStatus), ("billing_status", BillingStatus)):
-        value = args.get(name, "")
-        if value and value not in {member.value for member in kind}:
+        try:
+            chosen[name] = state_filter(args.get(name), kind, name)
+        except InvalidInput:
             errors[name] = _("Unknown state.")
-        elif value:
-            chosen[name] = value
     for name in ("provider_id", "customer_id"):
         try:
             chosen[name] = validation.positive_id(args.get(name), name)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hub.accounts import list_providers
-from hub.db import get_session
+from hub.db import business_zone, get_session
 from hub.errors import N_, Conflict, HubError, InvalidInput
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
+from hub.ledger.order_rows import OrderRow
 from hub.ledger.orders import (
     cancel_order,
     complete_order,
@@ -24,10 +24,10 @@ from hub.ledger.orders import (
     revise_order,
     schedule_order,
 )
-from hub.ledger.queries import list_orders
-from hub.models import BillingStatus, Order, OrderEvent, OrderStatus
+from hub.ledger.queries import list_orders, order_with_history
+from hub.models import BillingStatus, Order, OrderStatus
 from hub.web.auth import current, staff_required
-from hub.web.forms import business_zone, handle_hub_errors, parse_local_datetime, parse_version
+from hub.web.forms import handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
 from hub.web.order_filters import FILTERS, page_size, read_filters
 from hub.web.order_form import OrderForm, customer_choices, place_errors, raw_order
@@ -60,7 +60,7 @@ def index() -> ResponseReturnValue:
     chosen = read_filters(args, errors)
     limit = request.args.get("limit", "")
     size = page_size(limit, errors)
-    orders: list[Order] = []
+    orders: list[OrderRow] = []
     next_cursor = None
     if not errors:
         try:
@@ -69,7 +69,6 @@ def index() -> ResponseReturnValue:
                 _actor(),
                 cursor=request.args.get("cursor") or None,
                 limit=size,
-                zone=business_zone(),
                 **chosen,
             )
         except InvalidInput as exc:
@@ -121,7 +120,7 @@ def new() -> ResponseReturnValue:
         return _render_form(form, 200, customers=customer_choices(session, form))
     raw = raw_order(form)
     try:
-        order = place_order(session, _actor(), raw.data, local_zone=business_zone())
+        order = place_order(session, _actor(), raw.data, local_zone=business_zone(session))
     except InvalidInput as exc:
         place_errors(form, raw, exc)
         return _render_form(form, 422, customers=customer_choices(session, form))
@@ -133,13 +132,7 @@ def new() -> ResponseReturnValue:
 
 
 def _load(session: Session, ref: str) -> Order:
-    order = get_order(session, ref)
-    session.scalars(
-        sa.select(OrderEvent)
-        .where(OrderEvent.order_id == order.id)
-        .options(selectinload(OrderEvent.actor))
-    ).all()
-    return order
+    return order_with_history(session, ref)
 
 
 def _render_order(
@@ -246,7 +239,12 @@ def edit(ref: str) -> ResponseReturnValue:
     raw = raw_order(form, customer_id=order.customer_id)
     try:
         revise_order(
-            session, _actor(), ref, raw.data, expected_version=version, local_zone=business_zone()
+            session,
+            _actor(),
+            ref,
+            raw.data,
+            expected_version=version,
+            local_zone=business_zone(session),
         )
     except Conflict as exc:
         # Keep what they typed, show the order as stored now; a second save applies theirs.

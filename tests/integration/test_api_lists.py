@@ -289,3 +289,27 @@ def test_customer_pages_search_and_walk_every_customer_once(app: Flask, users: U
     for query, field in [("limit=500", "limit"), ("cursor=%%%", "cursor"), ("q=" + "x" * 201, "q")]:
         assert_error(api.get(f"/customers?{query}"), 422, "invalid", field)
     assert_error(api.get("/customers?q=a%00b"), 400, "bad_request")
+
+
+def test_a_listed_order_reads_exactly_as_the_order_itself(app: Flask, users: Users) -> None:
+    api = api_as(app, users.concierge)
+    customer_id = new_customer(api)
+    lines = [
+        {"service_code": "ASSEMBLY", "quantity": "1,5"},
+        {"service_code": "PARCEL", "quantity": 3, "unit_price": "2,50"},
+    ]
+    planned = new_order(
+        api,
+        customer_id,
+        lines=lines,
+        scheduled_at=WHEN,
+        provider_id=users.provider.id,
+        notes="Code porte 1234B",
+    )
+    unplanned = new_order(api, customer_id)
+    listed = api.get("/orders").get_json()["data"]
+    assert [row["ref"] for row in listed] == [unplanned["ref"], planned["ref"]]
+    for row in listed:
+        assert row == api.get(f"/orders/{row['ref']}").get_json()
+    assert listed[1]["provider"] == {"id": users.provider.id, "name": users.provider.name}
+    assert [line["service_code"] for line in listed[1]["lines"]] == ["ASSEMBLY", "PARCEL"]

@@ -13,13 +13,14 @@ from werkzeug.test import TestResponse
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
+from hub.ledger.order_rows import CustomerRow, OrderRow
 from hub.ledger.orders import (
     cancel_order,
     complete_order,
     get_order,
     schedule_order,
 )
-from hub.models import Order, OrderEvent, OutboxRow
+from hub.models import BillingStatus, Order, OrderEvent, OrderStatus, OutboxRow
 from hub.web.missions import group_by_day
 from tests.conftest import Users, login, post_form, read_in_english
 from tests.factories import make_customer, make_order
@@ -171,7 +172,27 @@ def test_missions_sort_under_local_days_with_earlier_undone_ones_first(app: Flas
         datetime(2026, 3, 14, 23, 30, tzinfo=UTC),  # 00:30 in Paris: tomorrow
         datetime(2026, 3, 16, 9, 0, tzinfo=UTC),
     ]
-    missions = [Order(ref=f"C-2026-{i:06d}", scheduled_at=t) for i, t in enumerate(times)]
+    customer = CustomerRow(id=1, name="Ada", email=None, phone=None, address=None)
+    missions = [
+        OrderRow(
+            id=i,
+            ref=f"C-2026-{i:06d}",
+            status=OrderStatus.SCHEDULED,
+            billing_status=BillingStatus.UNBILLED,
+            customer=customer,
+            provider=None,
+            scheduled_at=t,
+            completed_at=None,
+            notes=None,
+            currency="eur",
+            total_cents=0,
+            vat_cents=0,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        for i, t in enumerate(times)
+    ]
     with app.test_request_context():
         days = group_by_day(missions, now)
 

@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from hub.config import ConfigError, load_config
+from hub.config import (
+    CONFIG_FILE_VAR,
+    ConfigError,
+    environment,
+    load_config,
+    without_hub_variables,
+)
 from hub.db import get_session, utcnow, write_transaction
 from hub.models import JobPeriod, JobRun
 from jobs import guards
@@ -111,13 +117,17 @@ def test_a_killed_run_holds_its_period_until_the_reaper_frees_it(
 ) -> None:
     script = tmp_path / "hanging_run.py"
     script.write_text(HANGING_RUN, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_CONFIG="/dev/null",
-        HUB_DATABASE_URL=database.url,
-        HUB_SECRET_KEY="test-secret-key-0123456789abcdef",
-        HUB_INSTANCE_PATH=str(tmp_path / "instance"),
-        HUB_LOG_LEVEL="WARNING",
+    env = without_hub_variables(os.environ)
+    env[CONFIG_FILE_VAR] = "/dev/null"
+    env |= environment(
+        {
+            "hub": {
+                "database_url": database.url,
+                "secret_key": "test-secret-key-0123456789abcdef",
+                "instance_path": tmp_path / "instance",
+                "log_level": "WARNING",
+            }
+        }
     )
     child = subprocess.Popen([sys.executable, str(script)], env=env, cwd=tmp_path)
     try:

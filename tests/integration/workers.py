@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from connectors.recording import RecordingConnector, RecordingLog
+from hub.config import CONFIG_FILE_VAR, environment, without_hub_variables
 from hub.db import get_session, write_transaction
 from hub.ledger.outbox import wake_dispatchers
 from hub.models import OutboxRow
@@ -97,18 +98,23 @@ def worker_env(
     database: TestDatabase, tmp_path: Path, log_level: str = "INFO", **jobs: Any
 ) -> dict[str, str]:
     """The environment of a ``hub worker`` process on the test database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_CONFIG="/dev/null",
-        HUB_DATABASE_URL=database.url,
-        HUB_SECRET_KEY="test-secret-key-0123456789abcdef",
-        HUB_INSTANCE_PATH=str(tmp_path / "instance"),
-        HUB_LOG_LEVEL=log_level,
-        HUB_JOBS_EXTRA_CONNECTORS="connectors.recording:recording_connector",
-        HUB_JOBS_DISPATCH_INTERVAL_SECONDS="0.2",
+    env = without_hub_variables(os.environ)
+    env[CONFIG_FILE_VAR] = "/dev/null"
+    env |= environment(
+        {
+            "hub": {
+                "database_url": database.url,
+                "secret_key": "test-secret-key-0123456789abcdef",
+                "instance_path": tmp_path / "instance",
+                "log_level": log_level,
+            },
+            "jobs": {
+                "extra_connectors": "connectors.recording:recording_connector",
+                "dispatch_interval_seconds": 0.2,
+                **jobs,
+            },
+        }
     )
-    for key, value in jobs.items():
-        env[f"HUB_JOBS_{key.upper()}"] = str(value)
     return env
 
 

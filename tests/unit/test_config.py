@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import pytest
 
-from hub.config import _SECTIONS, Config, ConfigError, load_config
+from hub.config import (
+    _SECTIONS,
+    CONFIG_FILE_VAR,
+    Config,
+    ConfigError,
+    env_var,
+    environment,
+    load_config,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config.example.toml"
@@ -266,3 +274,13 @@ def test_zero_days_until_due_and_zero_trusted_proxies_are_allowed() -> None:
         }
     )
     config.validate()
+
+
+def test_environment_spells_every_setting_as_the_variable_load_config_reads() -> None:
+    assert env_var("hub", "secret_key") == "HUB_SECRET_KEY"
+    assert env_var("stripe", "api_key") == "HUB_STRIPE_API_KEY"
+    changed = asdict(load_config(environ={CONFIG_FILE_VAR: "/dev/null"}))
+    changed["hub"] |= {"secret_key": GOOD_KEY, "timezone": "America/Montreal", "debug": True}
+    changed["jobs"] |= {"embedded": False, "dispatch_interval_seconds": 0.5}
+    environ = {CONFIG_FILE_VAR: "/dev/null", **environment(changed)}
+    assert asdict(load_config(environ=environ)) == changed

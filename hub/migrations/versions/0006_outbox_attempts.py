@@ -1,6 +1,6 @@
 """outbox rows know whether their connector got them, and how many leases they lost
 
-Revision ID: 0006_outbox_attempts
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 01:30:00.000000
 """
