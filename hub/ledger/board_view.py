@@ -79,9 +79,9 @@ def read_board(session: Session, day: date) -> Board:
     is_new = Order.status == OrderStatus.NEW
     is_scheduled = Order.status == OrderStatus.SCHEDULED
     # updated_at moves on completion and is indexed, so it narrows "done that day" cheaply;
-    # `status || ''` keeps SQLite from preferring the far less selective status index.
+    # `status || ''` on plain text keeps SQLite from preferring the less selective status index.
     done_that_day = sa.and_(
-        (Order.status + "") == OrderStatus.DONE,
+        (sa.type_coerce(Order.status, sa.String) + "") == OrderStatus.DONE.value,
         Order.updated_at >= start,
         Order.completed_at >= start,
         Order.completed_at < end,
