@@ -106,7 +106,7 @@ class JobsSettings:
     # First retry delay and the ceiling of the exponential backoff (full jitter below it).
     retry_base_seconds: float = 2.0
     retry_cap_seconds: float = 3600.0
-    # Connector plugins, "module:factory" separated by commas (hub/delivery/connectors.py).
+    # Connector plugins, "module:factory" separated by commas (hub/outbox/connectors.py).
     extra_connectors: str = ""
 
 

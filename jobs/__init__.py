@@ -5,6 +5,6 @@
 - ``spec``, ``registry``, ``runs``, ``guards``: what a job is, which jobs exist, how a run is
   recorded, and the once-per-period guard; ``worker``: the APScheduler process.
 
-The connector set, the status queries and the admin actions live in ``hub.delivery``, so the
+The connector set, the status queries and the admin actions live in ``hub.outbox``, so the
 web layer reaches them without importing this package.
 """

@@ -16,7 +16,7 @@ from hub.cli.context import Context, pass_ctx
 @click.command("worker")
 @pass_ctx
 def worker_command(ctx: Context) -> None:
-    """Run the background jobs (outbox delivery, clean-up) until SIGTERM or Ctrl-C."""
+    """Run the background jobs (the outbox dispatcher, clean-up) until SIGTERM or Ctrl-C."""
     from jobs.worker import run_worker
 
     run_worker(lambda: ctx.app)
@@ -32,7 +32,7 @@ def jobs_group() -> None:
 def jobs_list(ctx: Context) -> None:
     """List the jobs a worker schedules, with their last run."""
     from hub.db import get_session
-    from hub.delivery.status import recent_runs
+    from hub.outbox.status import recent_runs
     from jobs.registry import build_registry
 
     with ctx.app.app_context():

@@ -21,7 +21,7 @@ from connectors.base import Connector
 from hub import accounts, idempotency
 from hub.config import get_config
 from hub.db import refresh_statistics, utcnow, write_transaction
-from hub.delivery.connectors import ConnectorSet, connectors_for, dispatch_job_name
+from hub.outbox.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy

@@ -32,7 +32,7 @@ from flask import Flask
 
 from hub import logs
 from hub.db import get_db, refresh_statistics
-from hub.delivery.connectors import connector_of, connectors_for
+from hub.outbox.connectors import connector_of, connectors_for
 from jobs.failures import failures
 from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job, worker_label

@@ -28,8 +28,8 @@ def outbox_group() -> None:
 def outbox_status(ctx: Context, limit: int) -> None:
     """Show each connector's queue and the dead letters; exit 1 when there are dead letters."""
     from hub.db import get_session
-    from hub.delivery.connectors import connectors_for
-    from hub.delivery.status import connector_statuses, dead_letters, outbox_totals
+    from hub.outbox.connectors import connectors_for
+    from hub.outbox.status import connector_statuses, dead_letters, outbox_totals
 
     with ctx.app.app_context():
         session = get_session()
@@ -68,9 +68,9 @@ def outbox_status(ctx: Context, limit: int) -> None:
 def outbox_replay(ctx: Context, row_id: int | None, dead: bool, connector: str | None) -> None:
     """Send dead letters again, from their first attempt; recorded in the audit history."""
     from hub.db import get_session, write_transaction
-    from hub.delivery import control
     from hub.errors import HubError
     from hub.ledger.actor import Actor
+    from hub.outbox import control
 
     if (row_id is None) == (not dead):
         raise click.UsageError("Give either --id N or --dead.")

@@ -74,7 +74,7 @@ class ConnectorPause(Base):
 
 
 class AuditEntry(Base):
-    """An operator action on the delivery engine (replay, pause, resume); only ever inserted."""
+    """An operator action on the outbox (replay, pause, resume); only ever inserted."""
 
     __tablename__ = "audit_entries"
 

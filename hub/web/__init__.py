@@ -17,9 +17,9 @@ def init_web(app: Flask) -> None:
         i18n,
         missions,
         orders,
+        outbox,
         requests_guard,
         security,
-        sync,
     )
 
     security.init_app(app)
@@ -33,4 +33,4 @@ def init_web(app: Flask) -> None:
     orders.init_app(app)
     missions.init_app(app)
     admin.init_app(app)
-    sync.init_app(app)
+    outbox.init_app(app)

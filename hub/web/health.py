@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub import accounts
 from hub.db import get_session
-from hub.delivery.status import outbox_totals
 from hub.models import Role
+from hub.outbox.status import outbox_totals
 
 bp = Blueprint("health", __name__)
 

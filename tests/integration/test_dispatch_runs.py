@@ -13,8 +13,8 @@ from flask import Flask
 
 from connectors.base import Event, Outcome
 from hub.db import get_db, get_session, utcnow
-from hub.delivery.connectors import ConnectorSet
 from hub.models import JobRun
+from hub.outbox.connectors import ConnectorSet
 from jobs.registry import build_registry
 from jobs.runs import reap_abandoned, run_job
 from tests import conftest
@@ -114,14 +114,14 @@ def test_the_sync_page_shows_a_dispatch_run_that_died_running_then_abandoned(
         client = plugged.test_client()
         login(client, users.admin)
         read_in_english(client)
-        page = client.get("/admin/sync").get_data(as_text=True)
+        page = client.get("/admin/outbox").get_data(as_text=True)
         assert len(re.findall(r'class="run-running"', page)) == 1
         assert "doomed:77" in page
         with plugged.app_context():
             reap_abandoned(
                 get_session(), now=utcnow() + timedelta(hours=3), timeout=timedelta(minutes=120)
             )
-        page = client.get("/admin/sync").get_data(as_text=True)
+        page = client.get("/admin/outbox").get_data(as_text=True)
         abandoned = page[page.index('id="abandoned-runs"') :]
         assert 'class="run-abandoned"' in abandoned
         assert "doomed:77" in abandoned

@@ -14,9 +14,9 @@ from flask import Flask
 from connectors.base import Connector, Event, Outcome, SingleEventConnector
 from connectors.recording import RecordingConnector
 from hub.db import get_session, utcnow, write_transaction
-from hub.delivery import control
 from hub.ledger.actor import Actor
 from hub.models import OutboxStatus
+from hub.outbox import control
 from jobs import claims
 from jobs.dispatcher import dispatch_batch, drain
 from jobs.spec import RunCounts

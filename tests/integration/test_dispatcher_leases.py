@@ -13,10 +13,10 @@ from flask import Flask
 from connectors.base import Event, Outcome
 from connectors.errors import TransientError
 from hub.db import get_session, utcnow, write_transaction
-from hub.delivery import control
 from hub.errors import Conflict
 from hub.ledger.actor import Actor
 from hub.models import AuditEntry, ConnectorPause, OutboxRow
+from hub.outbox import control
 from jobs import claims
 from jobs.dispatcher import dispatch_batch
 from tests.integration.workers import add_events, outbox, recorder, settings

@@ -13,11 +13,11 @@ from flask import Flask
 from hub.cli import Context, main
 from hub.config import ConfigError, load_config
 from hub.db import get_db, get_session, write_transaction
-from hub.delivery import control
-from hub.delivery.connectors import build_connectors, connectors_for
-from hub.delivery.status import connector_statuses, dead_letters, outbox_totals
 from hub.ledger.actor import Actor
 from hub.models import AuditEntry, JobRun
+from hub.outbox import control
+from hub.outbox.connectors import build_connectors, connectors_for
+from hub.outbox.status import connector_statuses, dead_letters, outbox_totals
 from tests import conftest
 from tests.integration.workers import add_events, outbox, recording_log, statuses
 
@@ -204,9 +204,9 @@ def test_jobs_list_shows_every_job_and_jobs_run_runs_one(plugged: Flask) -> None
 
 
 def test_status_readers_leave_the_callers_transaction_alone(plugged: Flask) -> None:
-    from hub.delivery.runs_view import abandoned_runs, background_runs, recent_runs
-    from hub.delivery.status import audit_trail, is_known_connector
     from hub.models import ConnectorPause
+    from hub.outbox.runs_view import abandoned_runs, background_runs, recent_runs
+    from hub.outbox.status import audit_trail, is_known_connector
 
     with plugged.app_context():
         session = get_session()

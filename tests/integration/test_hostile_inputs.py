@@ -46,7 +46,7 @@ def test_a_page_for_an_id_beyond_the_integer_columns_is_not_found(
         f"/admin/users/{TOO_BIG}/active",
         f"/admin/users/{TOO_BIG}/tokens",
         "/admin/users/{me}/tokens/" + str(TOO_BIG) + "/revoke",
-        f"/admin/sync/events/{TOO_BIG}/replay",
+        f"/admin/outbox/events/{TOO_BIG}/replay",
     ],
 )
 def test_an_admin_form_posted_for_an_id_beyond_the_integer_columns_is_not_found(

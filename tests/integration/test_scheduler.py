@@ -14,8 +14,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app, has_app_context
 
 from hub.db import Base, get_db, get_session
-from hub.delivery.connectors import ConnectorSet
 from hub.models import JobOutcome, JobPeriod, JobRun, OutboxRow, OutboxStatus
+from hub.outbox.connectors import ConnectorSet
 from jobs import guards
 from jobs.registry import JobRegistry, UnknownJob, build_registry
 from jobs.runs import run_job

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from hub.db import get_session
-from hub.delivery.connectors import ConnectorSet
-from hub.delivery.status import connector_statuses
 from hub.models import JobRun
+from hub.outbox.connectors import ConnectorSet
+from hub.outbox.status import connector_statuses
 from tests import conftest
 from tests.integration.workers import (
     WorkerProcess,

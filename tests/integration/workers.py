@@ -1,4 +1,4 @@
-"""Helpers for the delivery engine's tests: outbox rows to deliver, and real worker processes."""
+"""Helpers for the outbox's tests: outbox rows to deliver, and real worker processes."""
 
 from __future__ import annotations
 

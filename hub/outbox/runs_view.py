@@ -1,4 +1,4 @@
-"""Job runs as the Synchronisation page, ``hub jobs list`` and the connector status show them.
+"""Job runs as the outbox page, ``hub jobs list`` and the connector status show them.
 
 Every function reads only and leaves the transaction to its caller.
 """
@@ -11,8 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hub.delivery.connectors import DISPATCH_PREFIX
 from hub.models import JobOutcome, JobRun
+from hub.outbox.connectors import DISPATCH_PREFIX
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The Synchronisation page: connector states, queues, dead letters, replays, pauses, audit."""
+"""The outbox page: connector states, queues, dead letters, replays, pauses, audit."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tests.conftest import Users, csrf_from, login, post_form, sign_in
 from tests.integration.workers import add_events, outbox, recording_log
 
 PLUGIN = "connectors.recording:recording_connector"
-PAGE = "/admin/sync"
+PAGE = "/admin/outbox"
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_staff_and_providers_may_not_open_it_nor_act(
 def test_admins_find_it_in_the_menu(admin: FlaskClient) -> None:
     page = _text(admin.get("/admin/users"))
     assert f'href="{PAGE}"' in page
-    assert ">Synchronisation<" in page
+    assert ">Outbox<" in page
 
 
 # -- what it shows -------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def test_bad_ids_and_unknown_connectors_get_a_clear_4xx_and_change_nothing(
         assert response.status_code == status, (url, _text(response))
         page = html.unescape(_text(response))
         assert message in page, url
-        assert "Synchronisation" in page
+        assert "<h1>Outbox</h1>" in page
     assert _post(admin, f"{PAGE}/events/abc/replay").status_code == 404
     assert _audit(plugged) == []
     with plugged.app_context():
@@ -360,3 +360,9 @@ def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Us
     login(client, users.admin)
     page = html.unescape(client.get(PAGE).get_data(as_text=True))
     assert "Aucun connecteur stripe n\u2019est installé dans cette version du hub" in page
+
+
+def test_the_old_address_leads_to_the_outbox_page(admin: FlaskClient) -> None:
+    response = admin.get("/admin/sync")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith(PAGE)

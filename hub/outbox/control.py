@@ -1,4 +1,4 @@
-"""Operator actions on the delivery engine, each written to the audit history.
+"""Operator actions on the outbox, each written to the audit history.
 
 Replay hands dead letters back to the dispatcher with a fresh set of attempts; pause keeps a
 connector's events waiting (pending) until it is resumed. Every function works in the

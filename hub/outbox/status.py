@@ -1,4 +1,4 @@
-"""What the delivery engine is doing, for the admin page, ``hub outbox status`` and /readyz.
+"""What the outbox is doing, for the admin page, ``hub outbox status`` and /readyz.
 
 Every function reads only and returns plain frozen values; it leaves the transaction to its
 caller (a request or a CLI command ends it when its app context closes, and a write transaction
@@ -16,9 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from hub.db import utcnow
-from hub.delivery.connectors import ConnectorSet, dispatch_job_name
-from hub.delivery.runs_view import RunSummary as RunSummary
-from hub.delivery.runs_view import recent_runs as recent_runs
 from hub.errors import N_
 from hub.models import (
     AuditEntry,
@@ -26,6 +23,9 @@ from hub.models import (
     OutboxRow,
     OutboxStatus,
 )
+from hub.outbox.connectors import ConnectorSet, dispatch_job_name
+from hub.outbox.runs_view import RunSummary as RunSummary
+from hub.outbox.runs_view import recent_runs as recent_runs
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The Synchronisation page (admin): each connector's queue and runs, dead letters, and actions.
+"""The outbox page (admin): each connector's queue and runs, dead letters, and actions.
 
-Replays, pauses and resumes go through ``hub.delivery.control`` in one write transaction each,
+Replays, pauses and resumes go through ``hub.outbox.control`` in one write transaction each,
 which writes the audit entry the page lists at the bottom. A refused action (an unknown event
 or connector, a replay of a row that is not dead, a second pause) re-renders the page with the
 reason and a 4xx status; nothing is stored.
@@ -20,23 +20,23 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from hub.db import get_session
-from hub.delivery import control
-from hub.delivery.connectors import connectors_for
-from hub.delivery.runs_view import abandoned_runs, background_runs
-from hub.delivery.status import (
+from hub.errors import N_, HubError, NotFound
+from hub.ledger.actor import Actor
+from hub.models import AuditEntry
+from hub.outbox import control
+from hub.outbox.connectors import connectors_for
+from hub.outbox.runs_view import abandoned_runs, background_runs
+from hub.outbox.status import (
     audit_trail,
     connector_statuses,
     dead_letters,
     is_known_connector,
 )
-from hub.errors import N_, HubError, NotFound
-from hub.ledger.actor import Actor
-from hub.models import AuditEntry
 from hub.web.auth import admin_required, current
 from hub.web.forms import handle_hub_errors
 from hub.web.i18n import translate_error
 
-bp = Blueprint("sync", __name__, url_prefix="/admin/sync")
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 handle_hub_errors(bp)
 
 RUNS_PER_CONNECTOR = 5
@@ -107,7 +107,7 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
     session = get_session()
     connectors = connectors_for()
     return render_template(
-        "sync/index.html",
+        "outbox/index.html",
         statuses=connector_statuses(session, connectors, runs_per_connector=RUNS_PER_CONNECTOR),
         letters=dead_letters(session, limit=DEAD_LETTERS_SHOWN),
         runs=background_runs(session),
@@ -139,7 +139,7 @@ def _act(
             flash(translate_error(exc), "error")
         return _page(exc.http_status, pause_form)
     flash(message, "success")
-    return redirect(url_for("sync.index"))
+    return redirect(url_for("outbox.index"))
 
 
 def _known(session: Session, connector: str) -> None:
@@ -203,5 +203,11 @@ def resume(connector: str) -> ResponseReturnValue:
     return _act(change, connector=connector)
 
 
+def _old_address() -> ResponseReturnValue:
+    # The page was called "Synchronisation" at /admin/sync; bookmarks still lead there.
+    return redirect(url_for("outbox.index"), 308)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_url_rule("/admin/sync", "outbox_old_address", _old_address)
