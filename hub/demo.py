@@ -20,17 +20,11 @@ from sqlalchemy.orm import Session
 from hub import accounts
 from hub.db import business_zone, utcnow, write_transaction
 from hub.ledger.actor import Actor
+from hub.ledger.billing import apply_billing_news
 from hub.ledger.catalogue import list_services
 from hub.ledger.customers import CustomerInput, create_customer
-from hub.ledger.orders import (
-    LineInput,
-    OrderInput,
-    apply_billing_news,
-    cancel_order,
-    complete_order,
-    create_order,
-    schedule_order,
-)
+from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.orders import LineInput, OrderInput, create_order
 from hub.models import Customer, Role, Service, User
 
 DOMAIN = "conciergerie.example"  # a reserved top-level domain: no mail ever leaves

@@ -9,7 +9,8 @@ from flask import Flask
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
-from hub.ledger.orders import OrderInput, cancel_order, complete_order, create_order
+from hub.ledger.fulfilment import cancel_order, complete_order
+from hub.ledger.orders import OrderInput, create_order
 from hub.models import User
 
 CUSTOMER: dict[str, Any] = {

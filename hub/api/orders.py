@@ -29,14 +29,9 @@ from hub.api.params import (
     query_text,
 )
 from hub.db import get_session
-from hub.ledger.orders import (
-    cancel_order,
-    complete_order,
-    get_visible_order,
-    patch_order,
-    place_order,
-    schedule_order,
-)
+from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.order_access import get_visible_order
+from hub.ledger.orders import patch_order, place_order
 from hub.ledger.queries import MAX_LIMIT, list_orders
 
 

@@ -1,9 +1,18 @@
-"""Rules an order must meet before it can be billed."""
+"""Billing rules: what an order needs before it is billed, and news that moves its billing."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
 from hub.errors import N_, InvalidInput
+from hub.ledger import states
+from hub.ledger.actor import Actor
+from hub.ledger.history import record_change
+from hub.ledger.order_access import get_order
 from hub.models import BillingStatus, Order
+from hub.sql import use_case
 
 #: Billing moves that hand the order to the billing system, which e-mails the invoice.
 _BILLING_STARTS = frozenset({BillingStatus.PENDING, BillingStatus.INVOICED})
@@ -25,3 +34,27 @@ def check_billable(order: Order) -> None:
 def starts_billing(current: str, target: str) -> bool:
     """Tell whether a billing move takes an unbilled order into billing."""
     return current == BillingStatus.UNBILLED and target in _BILLING_STARTS
+
+
+@use_case
+def apply_billing_news(
+    session: Session, actor: Actor, ref: str, target: str, details: dict[str, Any] | None = None
+) -> bool:
+    """Move billing forward on news from the billing system; stale news changes nothing."""
+    order = get_order(session, ref)
+    if order.billing_status == target or not states.billing_allows(order.billing_status, target):
+        return False
+    if starts_billing(order.billing_status, target):
+        check_billable(order)
+    previous = order.billing_status
+    order.billing_status = BillingStatus(target)
+    record_change(
+        session,
+        order,
+        actor,
+        f"billing_{target}",
+        "order.billing_changed",
+        from_billing=previous,
+        changes=details or {},
+    )
+    return True

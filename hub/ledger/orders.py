@@ -1,4 +1,4 @@
-"""Create orders and move them through fulfilment and billing, with history and outbox rows."""
+"""Take and edit orders: validate what was typed, price the lines, record the order."""
 
 from __future__ import annotations
 
@@ -7,122 +7,31 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from hub.errors import N_, FieldErrors, InvalidInput, NotFound, StaleEdit
-from hub.ledger import states, validation
-from hub.ledger.actor import Actor
-from hub.ledger.actor import require_staff as _require_staff
-from hub.ledger.billing import check_billable, starts_billing
+from hub.errors import N_, FieldErrors, InvalidInput
+from hub.ledger import states
+from hub.ledger.actor import Actor, require_staff
 from hub.ledger.customers import create_customer
+from hub.ledger.fulfilment import schedule_order
+from hub.ledger.history import check_version, record_change
+from hub.ledger.order_access import active_provider, get_order
 from hub.ledger.order_input import EDITABLE_FIELDS, MAX_LINES, parse_fields
 
 # Re-exported: callers build OrderInput next to the create/update functions that take it.
 from hub.ledger.order_input import LineInput as LineInput
 from hub.ledger.order_input import OrderInput as OrderInput
 from hub.ledger.order_lines import build_lines, not_orderable, orderable_services, unchanged
-from hub.ledger.outbox import enqueue
 from hub.ledger.snapshots import order_snapshot
 from hub.models import (
     BillingStatus,
     Customer,
     Order,
-    OrderEvent,
     OrderStatus,
-    Role,
-    User,
 )
-from hub.sql import business_zone, use_case, utcnow, write_transaction
-
-# -- reading -------------------------------------------------------------------------------
-
-
-def get_order(session: Session, ref: str) -> Order:
-    """Load an order by reference, with its lines, or raise NotFound."""
-    stmt = sa.select(Order).where(Order.ref == ref).options(selectinload(Order.lines))
-    order = session.scalars(stmt).first()
-    if order is None:
-        raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
-    return order
-
-
-def can_see(actor: Actor, order: Order) -> bool:
-    """Tell whether the actor may see the order: providers see only their own missions."""
-    if actor.role == Role.PROVIDER:
-        return order.provider_id is not None and order.provider_id == actor.user_id
-    return True
-
-
-def get_visible_order(session: Session, actor: Actor, ref: str) -> Order:
-    order = get_order(session, ref)
-    if not can_see(actor, order):
-        # Same answer as a missing order, so providers cannot probe other references.
-        raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
-    return order
-
+from hub.sql import business_zone, utcnow, write_transaction
 
 # -- writing -------------------------------------------------------------------------------
-
-
-def _check_version(order: Order, expected_version: int | None) -> None:
-    if expected_version is not None and order.version != expected_version:
-        raise StaleEdit(
-            N_(
-                "Someone else changed order %(ref)s meanwhile. Your changes were not saved; "
-                "review the order as it is now, then apply them again."
-            ),
-            ref=order.ref,
-        )
-
-
-def _provider(session: Session, provider_id: int | None) -> User | None:
-    if provider_id is None:
-        return None
-    user = session.get(User, provider_id)
-    if user is None or user.role != Role.PROVIDER or not user.active:
-        raise InvalidInput(N_("Choose an active provider."), field="provider_id")
-    return user
-
-
-def _record(
-    session: Session,
-    order: Order,
-    actor: Actor,
-    kind: str,
-    topic: str | None,
-    *,
-    from_status: str | None = None,
-    from_billing: str | None = None,
-    changes: dict[str, Any] | None = None,
-    status_changed: bool = False,
-) -> None:
-    """Append the history line and the outbox rows for a change, in the caller's transaction."""
-    order.updated_at = utcnow()
-    session.flush()
-    # A Core insert: one statement, no object to track; the history is read back on demand.
-    session.execute(
-        sa.insert(OrderEvent),
-        [
-            {
-                "order_id": order.id,
-                "actor_id": actor.user_id,
-                "actor_label": actor.label,
-                "at": order.updated_at,
-                "kind": kind,
-                "from_status": from_status,
-                "to_status": (order.status if status_changed or from_status is not None else None),
-                "from_billing": from_billing,
-                "to_billing": order.billing_status if from_billing is not None else None,
-                "changes": changes or {},
-            }
-        ],
-    )
-    if "events" in sa.inspect(order).dict:
-        # Loaded before this change: read it again, with the new line, when next asked.
-        session.expire(order, ["events"])
-    if topic is not None:
-        assert order.ref is not None
-        enqueue(session, topic, "order", order.ref, {"order": order_snapshot(order)})
 
 
 def order_reference(order_id: int, created_at: datetime, zone: tzinfo) -> str:
@@ -156,7 +65,7 @@ def place_order(
     The data may carry a new customer (``customer``: name, e-mail, ...) instead of a
     ``customer_id``; the customer is then created with the order, or not at all.
     """
-    _require_staff(actor)
+    require_staff(actor)
     try:
         parsed = OrderInput.parse(data, local_zone=local_zone)
     except InvalidInput as exc:
@@ -192,11 +101,11 @@ def _with_unknown_services(
 
 def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
     """Record a new order with its lines, history and outbox rows, in one commit."""
-    _require_staff(actor)
+    require_staff(actor)
     with write_transaction(session):
         errors = FieldErrors()
         customer = errors.check(lambda: _customer(session, data))
-        provider = errors.check(lambda: _provider(session, data.provider_id))
+        provider = errors.check(lambda: active_provider(session, data.provider_id))
         lines = errors.check(lambda: build_lines(session, data.lines))
         errors.raise_any()
         assert customer is not None and lines is not None
@@ -221,7 +130,7 @@ def create_order(session: Session, actor: Actor, data: OrderInput) -> Order:
             version=1,
         )
         session.add(order)
-        _record(session, order, actor, "created", "order.created", status_changed=True)
+        record_change(session, order, actor, "created", "order.created", status_changed=True)
         if provider is not None and data.scheduled_at is not None:
             schedule_order(session, actor, ref, data.scheduled_at, provider.id)
     return order
@@ -240,7 +149,7 @@ def patch_order(
     Fields other than EDITABLE_FIELDS (unknown, or kept by the ledger such as ``status``) are
     refused by name, with every bad value, before anything is read.
     """
-    _require_staff(actor)
+    require_staff(actor)
     errors = FieldErrors()
     for name in changes:
         if name not in EDITABLE_FIELDS:
@@ -250,7 +159,7 @@ def patch_order(
     errors.raise_any()
     with write_transaction(session):
         order = get_order(session, ref)
-        _check_version(order, expected_version)
+        check_version(order, expected_version)
         stored_lines = tuple(
             LineInput(line.service_code, line.quantity_milli, line.unit_price_cents)
             for line in order.lines
@@ -275,7 +184,7 @@ def revise_order(
     local_zone: tzinfo | None = None,
 ) -> Order:
     """Validate a whole order as typed again (every bad field at once) and store it."""
-    _require_staff(actor)
+    require_staff(actor)
     parsed = OrderInput.parse(data, local_zone=local_zone)
     return update_order(session, actor, ref, parsed, expected_version=expected_version)
 
@@ -295,10 +204,10 @@ def update_order(
     session: Session, actor: Actor, ref: str, data: OrderInput, *, expected_version: int | None
 ) -> Order:
     """Replace an open, unbilled order's lines, notes, time and provider; no change, no write."""
-    _require_staff(actor)
+    require_staff(actor)
     with write_transaction(session):
         order = get_order(session, ref)
-        _check_version(order, expected_version)
+        check_version(order, expected_version)
         if not states.is_editable(order.status, order.billing_status):
             raise InvalidInput(N_("Only open, unbilled orders can be edited."))
         if data.customer_id != order.customer_id:
@@ -309,7 +218,7 @@ def update_order(
         if data.provider_id is not None and data.provider_id == order.provider_id:
             provider = order.provider
         else:
-            provider = _provider(session, data.provider_id)
+            provider = active_provider(session, data.provider_id)
         # A scheduled mission keeps a time and a provider; to drop them, cancel and re-order.
         if order.status == OrderStatus.SCHEDULED:
             if data.scheduled_at is None:
@@ -332,118 +241,5 @@ def update_order(
             for key in ("total_cents", "notes", "scheduled_at", "provider", "lines")
             if before[key] != after[key]
         }
-        _record(session, order, actor, "edited", "order.updated", changes=changed)
+        record_change(session, order, actor, "edited", "order.updated", changes=changed)
     return order
-
-
-@use_case
-def schedule_order(
-    session: Session,
-    actor: Actor,
-    ref: str,
-    scheduled_at: datetime | None,
-    provider_id: int | None,
-    *,
-    expected_version: int | None = None,
-) -> Order:
-    """Give an order a time and a provider (or new ones): new/scheduled -> scheduled."""
-    _require_staff(actor)
-    order = get_order(session, ref)
-    _check_version(order, expected_version)
-    states.check_fulfilment(order.status, OrderStatus.SCHEDULED)
-    when = scheduled_at or order.scheduled_at
-    if when is None:
-        raise InvalidInput(N_("Choose a date and time."), field="scheduled_at")
-    provider = _provider(session, provider_id) if provider_id else order.provider
-    if provider is None:
-        raise InvalidInput(N_("Choose an active provider."), field="provider_id")
-    previous = order.status
-    before = {
-        "scheduled_at": order.scheduled_at.isoformat() if order.scheduled_at else None,
-        "provider": order.provider.name if order.provider else None,
-    }
-    after = {"scheduled_at": when.isoformat(), "provider": provider.name}
-    # Only what moved: an order scheduled at creation already carries its time and provider.
-    changes = {
-        key: {"from": before[key], "to": after[key]} for key in before if before[key] != after[key]
-    }
-    order.scheduled_at = when
-    order.provider = provider
-    order.status = OrderStatus.SCHEDULED
-    _record(
-        session, order, actor, "scheduled", "order.scheduled", from_status=previous, changes=changes
-    )
-    return order
-
-
-@use_case
-def complete_order(
-    session: Session, actor: Actor, ref: str, *, expected_version: int | None = None
-) -> Order:
-    """Mark a scheduled mission done; providers may do so only for their own missions."""
-    order = get_order(session, ref)
-    if actor.role == Role.PROVIDER:
-        if not can_see(actor, order):
-            raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
-    else:
-        _require_staff(actor)
-    _check_version(order, expected_version)
-    states.check_fulfilment(order.status, OrderStatus.DONE)
-    previous = order.status
-    order.status = OrderStatus.DONE
-    order.completed_at = utcnow()
-    _record(session, order, actor, "done", "order.done", from_status=previous)
-    return order
-
-
-@use_case
-def cancel_order(
-    session: Session,
-    actor: Actor,
-    ref: str,
-    reason: str | None = None,
-    *,
-    expected_version: int | None = None,
-) -> Order:
-    """Cancel an order; a done order's billing is reversed downstream (void or credit note)."""
-    _require_staff(actor)
-    order = get_order(session, ref)
-    _check_version(order, expected_version)
-    states.check_fulfilment(order.status, OrderStatus.CANCELLED)
-    previous = order.status
-    order.status = OrderStatus.CANCELLED
-    note = validation.text(reason, "reason", max_length=500)
-    _record(
-        session,
-        order,
-        actor,
-        "cancelled",
-        "order.cancelled",
-        from_status=previous,
-        changes={"reason": note} if note else {},
-    )
-    return order
-
-
-@use_case
-def apply_billing_news(
-    session: Session, actor: Actor, ref: str, target: str, details: dict[str, Any] | None = None
-) -> bool:
-    """Move billing forward on news from the billing system; stale news changes nothing."""
-    order = get_order(session, ref)
-    if order.billing_status == target or not states.billing_allows(order.billing_status, target):
-        return False
-    if starts_billing(order.billing_status, target):
-        check_billable(order)
-    previous = order.billing_status
-    order.billing_status = BillingStatus(target)
-    _record(
-        session,
-        order,
-        actor,
-        f"billing_{target}",
-        "order.billing_changed",
-        from_billing=previous,
-        changes=details or {},
-    )
-    return True

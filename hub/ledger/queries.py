@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub.errors import N_, InvalidInput
 from hub.ledger.actor import Actor
+from hub.ledger.order_access import get_order
 from hub.ledger.order_rows import OrderRow, order_rows_select, read_order_rows
-from hub.ledger.orders import get_order
 from hub.ledger.search import customer_ids_matching
 from hub.models import BillingStatus, Order, OrderEvent, OrderStatus, Role
 from hub.sql import business_zone, utcnow

@@ -13,9 +13,10 @@ from hub.db import get_session, utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.ledger.actor import Actor
+from hub.ledger.fulfilment import complete_order
 from hub.ledger.missions_view import open_missions, recently_done
+from hub.ledger.order_access import get_visible_order
 from hub.ledger.order_rows import OrderRow
-from hub.ledger.orders import complete_order, get_visible_order
 from hub.models import OrderStatus, Role
 from hub.web.auth import current, role_required
 from hub.web.forms import handle_hub_errors

@@ -15,15 +15,10 @@ from hub.errors import N_, Conflict, HubError, InvalidInput
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
+from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.order_access import get_order
 from hub.ledger.order_rows import OrderRow
-from hub.ledger.orders import (
-    cancel_order,
-    complete_order,
-    get_order,
-    place_order,
-    revise_order,
-    schedule_order,
-)
+from hub.ledger.orders import place_order, revise_order
 from hub.ledger.queries import list_orders, order_with_history
 from hub.models import BillingStatus, Order, OrderStatus
 from hub.web.auth import current, staff_required

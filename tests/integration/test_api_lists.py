@@ -12,8 +12,8 @@ from flask import Flask
 
 from hub.db import get_db, get_session, write_transaction
 from hub.ledger.actor import Actor
+from hub.ledger.billing import apply_billing_news
 from hub.ledger.catalogue import set_service_active
-from hub.ledger.orders import apply_billing_news
 from hub.ledger.queries import SETTLE
 from hub.models import Order
 from tests.conftest import Users

@@ -10,13 +10,10 @@ from sqlalchemy.orm import Session
 from hub.db import get_session, write_transaction
 from hub.errors import InvalidInput
 from hub.ledger.actor import Actor
+from hub.ledger.billing import apply_billing_news
 from hub.ledger.customers import CustomerInput, create_customer
-from hub.ledger.orders import (
-    OrderInput,
-    apply_billing_news,
-    create_order,
-    get_order,
-)
+from hub.ledger.order_access import get_order
+from hub.ledger.orders import OrderInput, create_order
 from hub.models import OrderEvent, OutboxRow
 from tests.conftest import Users
 

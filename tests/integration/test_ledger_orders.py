@@ -16,16 +16,9 @@ from hub.db import business_zone, get_db, get_session, write_transaction
 from hub.errors import InvalidInput, StaleEdit, TransitionError
 from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
-from hub.ledger.orders import (
-    OrderInput,
-    cancel_order,
-    complete_order,
-    create_order,
-    get_order,
-    order_reference,
-    schedule_order,
-    update_order,
-)
+from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.order_access import get_order
+from hub.ledger.orders import OrderInput, create_order, order_reference, update_order
 from hub.models import Order, OrderEvent, OutboxRow
 from tests import conftest
 from tests.conftest import Users, make_app

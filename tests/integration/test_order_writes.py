@@ -12,7 +12,9 @@ from flask.testing import FlaskClient
 
 from hub.db import get_db, get_session
 from hub.ledger.actor import Actor
-from hub.ledger.orders import get_order, place_order, schedule_order
+from hub.ledger.fulfilment import schedule_order
+from hub.ledger.order_access import get_order
+from hub.ledger.orders import place_order
 from hub.models import Order, OrderEvent, OutboxRow
 from tests.conftest import Users, sign_in
 from tests.integration.test_api_support import (

@@ -18,7 +18,8 @@ from hub.db import get_session, write_transaction
 from hub.errors import Conflict
 from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
-from hub.ledger.orders import OrderInput, create_order, get_order
+from hub.ledger.order_access import get_order
+from hub.ledger.orders import OrderInput, create_order
 from hub.models import ApiToken, Service, User
 from tests.conftest import PASSWORD, Users, login, post_form, sign_in
 

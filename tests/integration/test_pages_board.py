@@ -13,11 +13,8 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
-from hub.ledger.orders import (
-    apply_billing_news,
-    cancel_order,
-    complete_order,
-)
+from hub.ledger.billing import apply_billing_news
+from hub.ledger.fulfilment import cancel_order, complete_order
 from tests.conftest import Users, login, sign_in
 from tests.factories import make_customer, make_order
 

@@ -13,13 +13,9 @@ from werkzeug.test import TestResponse
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
+from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.order_access import get_order
 from hub.ledger.order_rows import CustomerRow, OrderRow
-from hub.ledger.orders import (
-    cancel_order,
-    complete_order,
-    get_order,
-    schedule_order,
-)
 from hub.models import BillingStatus, Order, OrderEvent, OrderStatus, OutboxRow
 from hub.web.missions import group_by_day
 from tests.conftest import Users, login, post_form, read_in_english

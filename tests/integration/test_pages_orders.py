@@ -13,13 +13,10 @@ from flask.testing import FlaskClient
 
 from hub.db import get_session, write_transaction
 from hub.ledger.actor import Actor
-from hub.ledger.orders import (
-    OrderInput,
-    apply_billing_news,
-    complete_order,
-    get_order,
-    update_order,
-)
+from hub.ledger.billing import apply_billing_news
+from hub.ledger.fulfilment import complete_order
+from hub.ledger.order_access import get_order
+from hub.ledger.orders import OrderInput, update_order
 from hub.models import Customer, Order, OrderEvent, OutboxRow
 from tests.conftest import Users, csrf_from, login, post_form, sign_in
 from tests.factories import make_customer, make_order
