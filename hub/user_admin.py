@@ -35,7 +35,7 @@ def change_role(session: Session, user_id: int, role: str, *, by: User) -> User:
 
 @use_case
 def change_password(session: Session, user_id: int, password_hash: str) -> User:
-    """Store a new password hash and end the user's sessions."""
+    """Store a new password hash, ending the user's sessions and revoking their API tokens."""
     person = _user(session, user_id)
     accounts.set_password(session, person, password_hash)
     return person
