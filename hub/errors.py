@@ -15,8 +15,7 @@ catalogue extractor finds them; the web layer translates them with the params.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -91,14 +90,6 @@ class FieldErrors:
         except InvalidInput as exc:
             self.add(exc)
             return None
-
-    @contextmanager
-    def collect(self) -> Iterator[None]:
-        """Note an InvalidInput raised in the block instead of letting it out."""
-        try:
-            yield
-        except InvalidInput as exc:
-            self.add(exc)
 
     def __bool__(self) -> bool:
         return bool(self.errors)
