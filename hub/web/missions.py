@@ -61,8 +61,12 @@ def group_by_day(missions: list[OrderRow], now: datetime) -> list[Day]:
     return ([overdue] if overdue.missions else []) + [current_day, *upcoming]
 
 
+@bp.context_processor
 def _card_context() -> dict[str, Any]:
-    """What the mission card needs to offer "Mark as done" only from the mission's day."""
+    """What the mission card needs to offer "Mark as done" only from the mission's day.
+
+    Given to every page of this blueprint, so any page that shows a mission card has it.
+    """
     zone = business_zone(get_session())
     now = utcnow()
     return {
@@ -92,7 +96,7 @@ def detail(ref: str) -> ResponseReturnValue:
         order = get_visible_order(get_session(), Actor.of(current()), ref)
     except NotFound:
         abort(404)
-    return render_template("missions/detail.html", order=order, **_card_context())
+    return render_template("missions/detail.html", order=order)
 
 
 def _conflict_message(ref: str, error: Conflict) -> str:
