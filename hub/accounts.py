@@ -194,10 +194,13 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(stmt))
 
 
-def list_providers(session: Session) -> list[User]:
-    stmt = (
-        sa.select(User).where(User.role == Role.PROVIDER, User.active.is_(True)).order_by(User.name)
-    )
+def list_providers(session: Session, *, include_inactive: bool = False) -> list[User]:
+    """List the providers by name: active ones only, or every one (active first)."""
+    stmt = sa.select(User).where(User.role == Role.PROVIDER)
+    if include_inactive:
+        stmt = stmt.order_by(User.active.desc(), User.name, User.id)
+    else:
+        stmt = stmt.where(User.active.is_(True)).order_by(User.name)
     return list(session.scalars(stmt))
 
 

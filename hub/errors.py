@@ -7,6 +7,7 @@
     ├── Forbidden         (403) the actor's role does not allow it
     └── Conflict          (409)
         ├── TransitionError  a state change the state machine forbids
+        ├── NotYetDue        a provider marking done a mission whose day has not come
         └── StaleEdit        someone else changed the order first
 
 Messages are English msgids with ``%(name)s`` placeholders, marked with ``N_`` so the
@@ -121,6 +122,10 @@ class Conflict(HubError):
 
 class TransitionError(Conflict):
     code = "invalid_transition"
+
+
+class NotYetDue(Conflict):
+    code = "not_yet_due"
 
 
 class StaleEdit(Conflict):

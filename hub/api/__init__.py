@@ -7,10 +7,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub.api import auth, customers, errors, openapi, orders, services
+from hub.api import auth, customers, errors, openapi, orders, providers, services
 from hub.api.blueprint import bp
 
-__all__ = ["auth", "bp", "customers", "errors", "init_app", "openapi", "orders", "services"]
+__all__ = [
+    "auth",
+    "bp",
+    "customers",
+    "errors",
+    "init_app",
+    "openapi",
+    "orders",
+    "providers",
+    "services",
+]
 
 
 def init_app(app: Flask) -> None:

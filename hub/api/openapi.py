@@ -47,7 +47,10 @@ _ERROR_RESPONSES = {
     "Unauthorized": "No token, or an unknown, revoked or disabled one.",
     "Forbidden": "The token's role does not allow this.",
     "NotFound": "No such record, or not one of the provider's own missions.",
-    "Conflict": "A forbidden state change (invalid_transition) or a stale version (stale).",
+    "Conflict": (
+        "A forbidden state change (invalid_transition), a stale version (stale), or a mission"
+        " whose day has not come (not_yet_due)."
+    ),
     "TooLarge": "The body exceeds 1 MiB.",
     "UriTooLong": "The address (path and query) exceeds 4094 characters.",
     "UnsupportedMediaType": "The body is not application/json.",
@@ -226,9 +229,33 @@ PATHS: dict[str, Schema] = {
         "post": _action("Give an order a time and a provider (staff).", "Schedule")
     },
     "/orders/{ref}/complete": {
-        "post": _action("Mark a scheduled mission done (staff, or its provider).", "Complete")
+        "post": _action(
+            "Mark a scheduled mission done (staff, or its provider from its scheduled day on, "
+            "in the hub time zone; earlier is a 409 not_yet_due).",
+            "Complete",
+        )
+    },
+    "/orders/{ref}/reopen": {
+        "post": {
+            **_action(
+                "Put a mission marked done by mistake back to scheduled (staff), with a reason, "
+                "while billing has not started; after that a 409 invalid_transition: cancelling "
+                "(void or credit note) is the only way back.",
+                "Reopen",
+            ),
+            "requestBody": {"required": True, **json_content(ref("schemas", "Reopen"))},
+        }
     },
     "/orders/{ref}/cancel": {"post": _action("Cancel an order (staff).", "Cancel")},
+    "/providers": {
+        "get": {
+            "summary": "List the providers a mission can be assigned to, active first (staff).",
+            "responses": {
+                "200": _answer("Providers.", ref("schemas", "ProviderList")),
+                **_errors(403),
+            },
+        }
+    },
 }
 
 DOCUMENT: Schema = {

@@ -1,7 +1,8 @@
 """Orders: create, list (keyset pages), read, edit, and move through fulfilment.
 
 Concierges and admins do everything; a provider lists and reads only their own missions
-(another's is a 404, so references cannot be probed) and may only complete them.
+(another's is a 404, so references cannot be probed) and may only complete them, from their
+scheduled day on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.auth import actor, require_staff
 from hub.api.blueprint import bp
-from hub.api.bodies import order_body, order_response
+from hub.api.bodies import order_body, order_detail_body, order_response
 from hub.api.idempotent import create_once
 from hub.api.params import (
     body_id,
@@ -29,7 +30,7 @@ from hub.api.params import (
     query_text,
 )
 from hub.db import get_session
-from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.fulfilment import cancel_order, complete_order, reopen_order, schedule_order
 from hub.ledger.order_access import get_visible_order
 from hub.ledger.orders import patch_order, place_order
 from hub.ledger.queries import MAX_LIMIT, list_orders
@@ -42,7 +43,7 @@ def new_order() -> ResponseReturnValue:
 
     def make(session: Session) -> tuple[dict[str, Any], str]:
         order = place_order(session, current, body)
-        return order_body(order), url_for("api.order", ref=order.ref)
+        return order_detail_body(session, order, current), url_for("api.order", ref=order.ref)
 
     return create_once(make)
 
@@ -70,7 +71,9 @@ def orders() -> ResponseReturnValue:
 
 @bp.get("/orders/<ref>")
 def order(ref: str) -> ResponseReturnValue:
-    return order_response(get_visible_order(get_session(), actor(), order_ref(ref)))
+    current = actor()
+    session = get_session()
+    return order_response(session, get_visible_order(session, current, order_ref(ref)), current)
 
 
 @bp.patch("/orders/<ref>")
@@ -79,8 +82,9 @@ def edit_order(ref: str) -> ResponseReturnValue:
     body = json_body()
     version = expected_version(body, required=True)
     changes = {key: value for key, value in body.items() if key != "version"}
-    updated = patch_order(get_session(), current, order_ref(ref), changes, expected_version=version)
-    return order_response(updated)
+    session = get_session()
+    updated = patch_order(session, current, order_ref(ref), changes, expected_version=version)
+    return order_response(session, updated, current)
 
 
 @bp.post("/orders/<ref>/schedule")
@@ -90,18 +94,20 @@ def schedule(ref: str) -> ResponseReturnValue:
     version = expected_version(body)
     when = instant(body.get("scheduled_at"), "scheduled_at", first_year=2000, last_year=2100)
     provider_id = body_id(body.get("provider_id"), "provider_id")
+    session = get_session()
     scheduled = schedule_order(
-        get_session(), current, order_ref(ref), when, provider_id, expected_version=version
+        session, current, order_ref(ref), when, provider_id, expected_version=version
     )
-    return order_response(scheduled)
+    return order_response(session, scheduled, current)
 
 
 @bp.post("/orders/<ref>/complete")
 def complete(ref: str) -> ResponseReturnValue:
     current = actor()
     version = expected_version(json_body())
-    done = complete_order(get_session(), current, order_ref(ref), expected_version=version)
-    return order_response(done)
+    session = get_session()
+    done = complete_order(session, current, order_ref(ref), expected_version=version)
+    return order_response(session, done, current)
 
 
 @bp.post("/orders/<ref>/cancel")
@@ -109,7 +115,20 @@ def cancel(ref: str) -> ResponseReturnValue:
     current = require_staff()
     body = json_body()
     version = expected_version(body)
+    session = get_session()
     cancelled = cancel_order(
-        get_session(), current, order_ref(ref), body.get("reason"), expected_version=version
+        session, current, order_ref(ref), body.get("reason"), expected_version=version
     )
-    return order_response(cancelled)
+    return order_response(session, cancelled, current)
+
+
+@bp.post("/orders/<ref>/reopen")
+def reopen(ref: str) -> ResponseReturnValue:
+    current = require_staff()
+    body = json_body()
+    version = expected_version(body)
+    session = get_session()
+    reopened = reopen_order(
+        session, current, order_ref(ref), body.get("reason"), expected_version=version
+    )
+    return order_response(session, reopened, current)

@@ -133,7 +133,44 @@ SCHEMAS: dict[str, Schema] = {
         version=VERSION,
     ),
     "Complete": obj([], version=VERSION),
-    "Cancel": obj([], reason={**NULLABLE_TEXT, "maxLength": 500}, version=VERSION),
+    "Cancel": obj(
+        [],
+        reason={
+            **NULLABLE_TEXT,
+            "maxLength": 500,
+            "description": "Kept in the history. Optional here; the order page asks for one.",
+        },
+        version=VERSION,
+    ),
+    "Reopen": obj(
+        ["reason"],
+        reason={
+            **TEXT,
+            "minLength": 1,
+            "maxLength": 500,
+            "description": "Why the mission goes back to scheduled; kept in the history.",
+        },
+        version=VERSION,
+    ),
+    "HistoryEntry": obj(
+        ["at", "kind", "by", "from", "to", "changes"],
+        at={**TEXT, "format": "date-time"},
+        kind={
+            **TEXT,
+            "examples": ["created", "scheduled", "done", "reopened", "cancelled", "edited"],
+        },
+        by={**TEXT, "description": "The user's name, or the system that acted (stripe, cli)."},
+        **{
+            "from": {
+                **NULLABLE_TEXT,
+                "description": "The fulfilment state before (billing state for billing news).",
+            },
+            "to": NULLABLE_TEXT,
+        },
+        changes={"type": "object", "description": "What changed: {field: {from, to}}, reason."},
+    ),
+    "Provider": obj(["id", "name", "active"], id=INTEGER, name=TEXT, active={"type": "boolean"}),
+    "ProviderList": obj(["data"], data={"type": "array", "items": ref("schemas", "Provider")}),
     "OrderLine": obj(
         ["position", "service_code", "label", "quantity", "unit_price_cents", "amount_cents"],
         position=INTEGER,
@@ -181,6 +218,20 @@ SCHEMAS: dict[str, Schema] = {
         version=INTEGER,
         created_at={**TEXT, "format": "date-time"},
         updated_at={**TEXT, "format": "date-time"},
+        created_by={
+            **NULLABLE_TEXT,
+            "description": "Who recorded the order (single-order answers only, not lists).",
+        },
+        done_by={
+            **NULLABLE_TEXT,
+            "description": "Who marked it done, while it is done; the time is completed_at "
+            "(single-order answers only).",
+        },
+        history={
+            "type": "array",
+            "items": ref("schemas", "HistoryEntry"),
+            "description": "Every change, oldest first (single-order answers to staff only).",
+        },
     ),
     "ServiceList": obj(["data"], data={"type": "array", "items": ref("schemas", "Service")}),
     "CustomerPage": obj(

@@ -1,18 +1,29 @@
-"""Move an order through fulfilment: schedule, mark done, cancel."""
+"""Move an order through fulfilment: schedule, mark done, reopen, cancel."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy.orm import Session
 
-from hub.errors import N_, InvalidInput, NotFound
+from hub.errors import N_, InvalidInput, NotFound, NotYetDue
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor, require_staff
 from hub.ledger.history import check_version, record_change
 from hub.ledger.order_access import active_provider, can_see, get_order
 from hub.models import Order, OrderStatus, Role
-from hub.sql import use_case, utcnow
+from hub.sql import business_zone, use_case, utcnow
+
+
+def completion_day(scheduled_at: datetime | None, zone: tzinfo) -> date | None:
+    """Return the local day from which a provider may mark a mission done (its scheduled day)."""
+    return scheduled_at.astimezone(zone).date() if scheduled_at is not None else None
+
+
+def is_due(scheduled_at: datetime | None, zone: tzinfo, now: datetime) -> bool:
+    """Tell whether a mission's day has come in the business time zone (or it has no time)."""
+    day = completion_day(scheduled_at, zone)
+    return day is None or day <= now.astimezone(zone).date()
 
 
 @use_case
@@ -29,7 +40,7 @@ def schedule_order(
     require_staff(actor)
     order = get_order(session, ref)
     check_version(order, expected_version)
-    states.check_fulfilment(order.status, OrderStatus.SCHEDULED)
+    states.check_schedule(order.status)
     when = scheduled_at or order.scheduled_at
     if when is None:
         raise InvalidInput(N_("Choose a date and time."), field="scheduled_at")
@@ -59,7 +70,11 @@ def schedule_order(
 def complete_order(
     session: Session, actor: Actor, ref: str, *, expected_version: int | None = None
 ) -> Order:
-    """Mark a scheduled mission done; providers may do so only for their own missions."""
+    """Mark a scheduled mission done; a provider only their own, and from its scheduled day.
+
+    Staff are not held to the day: they correct records (a mission done early by arrangement,
+    a provider without their phone), and can reopen one marked done by mistake.
+    """
     order = get_order(session, ref)
     if actor.role == Role.PROVIDER:
         if not can_see(actor, order):
@@ -68,10 +83,51 @@ def complete_order(
         require_staff(actor)
     check_version(order, expected_version)
     states.check_fulfilment(order.status, OrderStatus.DONE)
+    zone = business_zone(session)
+    if actor.role == Role.PROVIDER and not is_due(order.scheduled_at, zone, utcnow()):
+        raise NotYetDue(
+            N_("Mission %(ref)s is planned for %(day)s: it can be marked done from that day on."),
+            ref=order.ref,
+            day=completion_day(order.scheduled_at, zone),
+        )
     previous = order.status
     order.status = OrderStatus.DONE
     order.completed_at = utcnow()
     record_change(session, order, actor, "done", "order.done", from_status=previous)
+    return order
+
+
+@use_case
+def reopen_order(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    reason: str | None,
+    *,
+    expected_version: int | None = None,
+) -> Order:
+    """Put a mission marked done by mistake back to scheduled, with a reason, before billing."""
+    require_staff(actor)
+    order = get_order(session, ref)
+    check_version(order, expected_version)
+    states.check_reopen(order.status, order.billing_status)
+    note = validation.text(reason, "reason", max_length=500, required=True)
+    previous = order.status
+    done_at = order.completed_at
+    order.status = OrderStatus.SCHEDULED
+    order.completed_at = None
+    record_change(
+        session,
+        order,
+        actor,
+        "reopened",
+        "order.reopened",
+        from_status=previous,
+        changes={
+            "reason": note,
+            "completed_at": {"from": done_at.isoformat() if done_at else None, "to": None},
+        },
+    )
     return order
 
 

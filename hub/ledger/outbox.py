@@ -22,6 +22,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "order.updated": ("stripe", "sheets"),
     "order.scheduled": ("sheets",),
     "order.done": ("stripe", "sheets"),
+    # A done order reopened (done -> scheduled) before billing started: drop what order.done began.
+    "order.reopened": ("stripe", "sheets"),
     "order.cancelled": ("stripe", "sheets"),
     "order.billing_changed": ("sheets",),
 }

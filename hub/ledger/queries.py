@@ -46,6 +46,18 @@ def order_with_history(session: Session, ref: str) -> Order:
     return order
 
 
+def order_events(session: Session, order: Order) -> list[OrderEvent]:
+    """Return an order's history, oldest first, with who made each change, in one query."""
+    return list(
+        session.scalars(
+            sa.select(OrderEvent)
+            .where(OrderEvent.order_id == order.id)
+            .options(selectinload(OrderEvent.actor))
+            .order_by(OrderEvent.id)
+        )
+    )
+
+
 def encode_cursor(values: dict[str, Any]) -> str:
     raw = json.dumps(values, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

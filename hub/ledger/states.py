@@ -10,8 +10,9 @@ FULFILMENT: dict[S, frozenset[S]] = {
     S.NEW: frozenset({S.SCHEDULED, S.CANCELLED}),
     # scheduled -> scheduled is a reschedule (new time or provider).
     S.SCHEDULED: frozenset({S.SCHEDULED, S.DONE, S.CANCELLED}),
-    # Cancelling a done order reverses its billing (void or credit note).
-    S.DONE: frozenset({S.CANCELLED}),
+    # Cancelling a done order reverses its billing (void or credit note). done -> scheduled
+    # reopens a mission marked done by mistake, only while billing has not started (REOPENABLE).
+    S.DONE: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.CANCELLED: frozenset(),
 }
 
@@ -27,6 +28,11 @@ BILLING: dict[B, frozenset[B]] = {
 }
 
 EDITABLE = frozenset({S.NEW, S.SCHEDULED})
+#: Where scheduling (or rescheduling) applies; a done order goes back only by a reopen.
+SCHEDULABLE = frozenset({S.NEW, S.SCHEDULED})
+#: Billing states in which a done order may still be reopened: once billing has started,
+#: cancelling (void or credit note) is the only way back.
+REOPENABLE = frozenset({B.UNBILLED})
 
 
 def check_fulfilment(current: str, target: str) -> None:
@@ -36,6 +42,45 @@ def check_fulfilment(current: str, target: str) -> None:
             N_("An order that is %(current)s cannot become %(target)s."),
             current=current,
             target=target,
+        )
+
+
+def check_schedule(current: str) -> None:
+    """Raise TransitionError unless the order may be (re)scheduled: new or scheduled only."""
+    if S(current) == S.DONE:
+        raise TransitionError(
+            N_("This order is done: reopen it first to schedule it again."),
+            current=current,
+            target=S.SCHEDULED.value,
+        )
+    check_fulfilment(current, S.SCHEDULED)
+
+
+def may_reopen(status: str, billing_status: str) -> bool:
+    """Tell whether a done order may go back to scheduled: only while billing has not started."""
+    return (
+        S(status) == S.DONE
+        and S.SCHEDULED in FULFILMENT[S.DONE]
+        and B(billing_status) in REOPENABLE
+    )
+
+
+def check_reopen(status: str, billing_status: str) -> None:
+    """Raise TransitionError unless a done order may be reopened (done -> scheduled)."""
+    if S(status) != S.DONE:
+        raise TransitionError(
+            N_("Only a done order can be reopened; this one is %(current)s."),
+            current=status,
+            target=S.SCHEDULED.value,
+        )
+    if not may_reopen(status, billing_status):
+        raise TransitionError(
+            N_(
+                "Billing of this order has started: it can no longer be reopened. Cancelling it "
+                "(the invoice is voided, or a credit note issued) is the only way back."
+            ),
+            current=status,
+            target=S.SCHEDULED.value,
         )
 
 

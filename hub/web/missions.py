@@ -1,19 +1,21 @@
-"""The provider's missions: today's and upcoming jobs, recent ones, and the Done button."""
+"""The provider's missions: today's and upcoming jobs, recent ones, and "Mark as done"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_babel import gettext as _
 
-from hub.db import get_session, utcnow
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.db import business_zone, get_session, utcnow
+from hub.errors import Conflict, InvalidInput, NotFound, NotYetDue
 from hub.ledger import validation
 from hub.ledger.actor import Actor
-from hub.ledger.fulfilment import complete_order
+from hub.ledger.fulfilment import complete_order, completion_day, is_due
 from hub.ledger.missions_view import open_missions, recently_done
 from hub.ledger.order_access import get_visible_order
 from hub.ledger.order_rows import OrderRow
@@ -59,12 +61,26 @@ def group_by_day(missions: list[OrderRow], now: datetime) -> list[Day]:
     return ([overdue] if overdue.missions else []) + [current_day, *upcoming]
 
 
+@bp.context_processor
+def _card_context() -> dict[str, Any]:
+    """What the mission card needs to offer "Mark as done" only from the mission's day.
+
+    Given to every page of this blueprint, so any page that shows a mission card has it.
+    """
+    zone = business_zone(get_session())
+    now = utcnow()
+    return {
+        "mission_due": lambda order: is_due(order.scheduled_at, zone, now),
+        "mission_day": lambda order: completion_day(order.scheduled_at, zone),
+    }
+
+
 def _render_index(status: int = 200) -> ResponseReturnValue:
     session = get_session()
     me = current()
     days = group_by_day(open_missions(session, me.id), utcnow())
     done = recently_done(session, me.id)
-    return render_template("missions/index.html", days=days, done=done), status
+    return render_template("missions/index.html", days=days, done=done, **_card_context()), status
 
 
 @bp.get("/missions")
@@ -93,6 +109,15 @@ def _conflict_message(ref: str, error: Conflict) -> str:
         return str(_("Mission %(ref)s is already marked done.", ref=ref))
     if order.status == OrderStatus.CANCELLED:
         return str(_("Mission %(ref)s was cancelled; there is nothing to mark done.", ref=ref))
+    if isinstance(error, NotYetDue):
+        day = completion_day(order.scheduled_at, business_zone(get_session()))
+        return str(
+            _(
+                "Mission %(ref)s is planned for %(day)s: you can mark it done from that day on.",
+                ref=ref,
+                day=format_date(day, "full") if day else "",
+            )
+        )
     return translate_error(error)
 
 
@@ -103,6 +128,10 @@ def done(ref: str) -> ResponseReturnValue:
         version = validation.version(request.form.get("version"))
     except InvalidInput:
         flash(_("This page is out of date. Reload it, then try again."), "error")
+        return _render_index(422)
+    if request.form.get("confirm") != "yes":
+        # The box is required in the form; a post without it (an old page, a script) asks again.
+        flash(_("Tick the box to confirm that mission %(ref)s is finished.", ref=ref), "error")
         return _render_index(422)
     session = get_session()
     try:

@@ -21,11 +21,13 @@ _FIELD_LABELS = {
     "notes": N_("Notes"),
     "lines": N_("Lines"),
     "reason": N_("Reason"),
+    "completed_at": N_("Done at"),
 }
 _KIND_LABELS = {
     "created": N_("Created"),
     "scheduled": N_("Scheduled"),
     "done": N_("Marked done"),
+    "reopened": N_("Reopened"),
     "cancelled": N_("Cancelled"),
     "edited": N_("Edited"),
 }

@@ -15,7 +15,7 @@ from hub.errors import N_, Conflict, HubError, InvalidInput
 from hub.ledger import states, validation
 from hub.ledger.actor import Actor
 from hub.ledger.catalogue import list_services
-from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.fulfilment import cancel_order, complete_order, reopen_order, schedule_order
 from hub.ledger.order_access import get_order
 from hub.ledger.order_rows import OrderRow
 from hub.ledger.orders import place_order, revise_order
@@ -144,7 +144,8 @@ def _render_order(
         vat_rows=vat_breakdown(order),
         history=history,
         provider_options=[(p.id, p.name) for p in list_providers(get_session())],
-        can_schedule=OrderStatus.SCHEDULED in allowed,
+        can_schedule=OrderStatus(order.status) in states.SCHEDULABLE,
+        can_reopen=states.may_reopen(order.status, order.billing_status),
         can_complete=OrderStatus.DONE in allowed,
         can_cancel=OrderStatus.CANCELLED in allowed,
         can_edit=states.is_editable(order.status, order.billing_status),
@@ -201,16 +202,32 @@ def complete(ref: str) -> ResponseReturnValue:
     )
 
 
+@bp.post("/orders/<ref>/reopen")
+@staff_required
+def reopen(ref: str) -> ResponseReturnValue:
+    version = parse_version(request.form.get("version"))
+    reason = request.form.get("reason", "")
+    return _act(
+        ref,
+        lambda session: reopen_order(session, _actor(), ref, reason, expected_version=version),
+        _("Order %(ref)s reopened: it is scheduled again.", ref=ref),
+    )
+
+
 @bp.post("/orders/<ref>/cancel")
 @staff_required
 def cancel(ref: str) -> ResponseReturnValue:
     version = parse_version(request.form.get("version"))
     reason = request.form.get("reason", "")
-    return _act(
-        ref,
-        lambda session: cancel_order(session, _actor(), ref, reason, expected_version=version),
-        _("Order %(ref)s cancelled.", ref=ref),
-    )
+
+    def change(session: Session) -> None:
+        # The page asks for a reason and a ticked confirmation; the API keeps the reason optional.
+        validation.text(reason, "reason", max_length=500, required=True)
+        if request.form.get("confirm") != "yes":
+            raise InvalidInput(N_("Tick the box to confirm the cancellation."), field="confirm")
+        cancel_order(session, _actor(), ref, reason, expected_version=version)
+
+    return _act(ref, change, _("Order %(ref)s cancelled.", ref=ref))
 
 
 # -- editing -------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def _no_sideways_scroll(page: Page) -> None:
 def test_concierge_records_an_order_and_the_provider_marks_it_done_on_phones(
     app: Flask, live_server: str, browser: Browser, phone: Page, users: Users
 ) -> None:
-    when = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(hours=2)).replace(second=0)
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    # Later today: a provider may mark a mission done from its day on, not before.
+    when = min(now + timedelta(hours=2), now.replace(hour=23, minute=59)).replace(second=0)
 
     # The concierge records a new customer and their order in one form.
     _sign_in(phone, live_server, users.concierge.email)
@@ -60,7 +62,7 @@ def test_concierge_records_an_order_and_the_provider_marks_it_done_on_phones(
     _no_sideways_scroll(phone)
     assert "Inès Dubois" in phone.content()
 
-    # The provider sees the mission on their phone and taps the big Done button.
+    # The provider sees the mission on their phone, confirms, and taps "Mark as done".
     provider_context = browser.new_context(viewport={"width": 375, "height": 740})
     mission_page = provider_context.new_page()
     _sign_in(mission_page, live_server, users.provider.email)
@@ -68,6 +70,7 @@ def test_concierge_records_an_order_and_the_provider_marks_it_done_on_phones(
     _no_sideways_scroll(mission_page)
     card = mission_page.locator(".mission", has_text=ref)
     assert "Code porte 4521B" in card.inner_text()
+    card.locator('input[name="confirm"]').check()
     card.locator("button.big").click()
     mission_page.wait_for_load_state()
     provider_context.close()

@@ -39,6 +39,7 @@ def test_a_provider_marks_a_mission_done_on_a_phone_without_sideways_scrolling(
     phone_link = phone.locator(f"#m-{ref} a.mission-phone").bounding_box()
     assert phone_link is not None and phone_link["height"] >= 44
 
+    phone.locator(f'#m-{ref} input[name="confirm"]').check()
     done.click()
     phone.wait_for_url(f"{live_server}/missions")
     assert phone.locator(".flash-success").is_visible()

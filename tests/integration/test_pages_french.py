@@ -110,7 +110,7 @@ def test_the_providers_missions_read_in_french(
         text = page_text(client, url)
         assert "Mes missions" in text
         assert "Appeler" in text
-        assert "Terminée" in text  # the Done button
+        assert "Marquer comme terminée" in text  # the button says what it does
         assert english_left_in(text) == [], url
     assert "À faire" in page_text(client, f"/missions/{ref}")
 

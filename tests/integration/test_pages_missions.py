@@ -1,4 +1,8 @@
-"""The provider's "My missions" pages: only their own missions, and a Done button that is safe."""
+"""The provider's "My missions" pages: only their own missions, and a "Mark as done" that is safe.
+
+A provider marks a mission done only from its scheduled day (in the business time zone), after
+ticking a confirmation box.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,28 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from hub.db import get_session, write_transaction
+from hub.db import business_zone, get_session, write_transaction
+from hub.errors import NotYetDue
 from hub.ledger.actor import Actor
-from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
+from hub.ledger.fulfilment import (
+    cancel_order,
+    complete_order,
+    completion_day,
+    is_due,
+    schedule_order,
+)
 from hub.ledger.order_access import get_order
 from hub.ledger.order_rows import CustomerRow, OrderRow
 from hub.models import BillingStatus, Order, OrderEvent, OrderStatus, OutboxRow
 from hub.web.missions import group_by_day
-from tests.conftest import Users, login, post_form, read_in_english
+from tests.conftest import Users, login, post_form, read_in_english, sign_in
 from tests.factories import make_customer, make_order
 from tests.integration.test_pages_admin import session_csrf
 
-SOON = datetime.now(UTC) + timedelta(days=2)
+#: Missions made by these tests are due today unless a test says otherwise: a mission may be
+#: marked done from its day on (a test running past midnight still sees it as due).
+NOW = datetime.now(UTC)
+LATER = NOW + timedelta(days=2)
 
 
 def make_mission(
@@ -30,7 +44,7 @@ def make_mission(
     users: Users,
     *,
     provider_id: int | None = None,
-    when: datetime = SOON,
+    when: datetime = NOW,
     name: str = "Jeanne Martin",
     notes: str | None = "Digicode 4521B, 3e étage",
 ) -> str:
@@ -61,9 +75,13 @@ def order_row(app: Flask, ref: str) -> Order:
         return get_order(get_session(), ref)
 
 
-def press_done(client: FlaskClient, ref: str, version: int | str) -> TestResponse:
+def press_done(
+    client: FlaskClient, ref: str, version: int | str, *, confirm: bool = True
+) -> TestResponse:
+    """Tick "I confirm" (unless told not to) and press "Mark as done", as the card does."""
     read_in_english(client)
-    return post_form(client, "/missions", f"/missions/{ref}/done", {"version": str(version)})
+    data = {"version": str(version), **({"confirm": "yes"} if confirm else {})}
+    return post_form(client, "/missions", f"/missions/{ref}/done", data)
 
 
 # -- who may see the pages -----------------------------------------------------------------
@@ -298,7 +316,7 @@ def test_a_mission_changed_meanwhile_gives_409_and_a_message(
     with app.app_context():
         session = get_session()
         with write_transaction(session):
-            schedule_order(session, Actor.of(users.concierge), ref, SOON + timedelta(hours=1), None)
+            schedule_order(session, Actor.of(users.concierge), ref, NOW - timedelta(hours=1), None)
     login(client, users.provider)
 
     response = press_done(client, ref, seen_version)
@@ -382,3 +400,75 @@ def test_the_page_declares_a_phone_viewport(client: FlaskClient, users: Users) -
     login(client, users.provider)
     html = client.get("/missions").get_data(as_text=True)
     assert re.search(r'<meta name="viewport" content="width=device-width', html)
+
+
+# -- not before the mission's day, and only once confirmed ---------------------------------
+
+
+def test_a_future_mission_offers_no_button_but_says_from_when(
+    app: Flask, client: FlaskClient, users: Users
+) -> None:
+    today = make_mission(app, users, name="Today Customer")
+    later = make_mission(app, users, name="Later Customer", when=LATER)
+    sign_in(client, users.provider)
+
+    for url in ("/missions", f"/missions/{later}"):
+        html = client.get(url).get_data(as_text=True)
+        assert f'action="/missions/{later}/done"' not in html
+        assert "You can mark it done from" in html
+    html = client.get("/missions").get_data(as_text=True)
+    assert f'action="/missions/{today}/done"' in html
+    assert "Mark as done" in html and 'name="confirm" value="yes" required' in html
+
+
+def test_a_direct_post_for_a_future_mission_is_refused_with_its_day(
+    app: Flask, client: FlaskClient, users: Users
+) -> None:
+    ref = make_mission(app, users, when=LATER)
+    login(client, users.provider)
+    before = order_row(app, ref)
+
+    response = press_done(client, ref, before.version)
+
+    assert response.status_code == 409
+    assert "you can mark it done from that day on" in response.get_data(as_text=True)
+    after = order_row(app, ref)
+    assert (after.status, after.version, after.completed_at) == ("scheduled", before.version, None)
+
+
+def test_the_day_is_the_business_days_not_utcs(app: Flask, users: Users) -> None:
+    # 23:30 UTC is already tomorrow in Paris: a mission then is due from tomorrow, in Paris.
+    with app.app_context():
+        session = get_session()
+        zone = business_zone(session)
+    assert str(zone) == "Europe/Paris"
+    late_evening = datetime(2026, 3, 14, 23, 30, tzinfo=UTC)
+    assert completion_day(late_evening, zone) == date(2026, 3, 15)
+    assert not is_due(late_evening, zone, datetime(2026, 3, 14, 22, 59, tzinfo=UTC))
+    assert is_due(late_evening, zone, datetime(2026, 3, 14, 23, 0, tzinfo=UTC))
+
+
+def test_marking_done_without_ticking_the_box_is_refused(
+    app: Flask, client: FlaskClient, users: Users
+) -> None:
+    ref = make_mission(app, users)
+    login(client, users.provider)
+
+    response = press_done(client, ref, order_row(app, ref).version, confirm=False)
+
+    assert response.status_code == 422
+    assert "Tick the box to confirm" in response.get_data(as_text=True)
+    assert order_row(app, ref).status == "scheduled"
+
+
+def test_staff_may_still_mark_a_future_mission_done_to_correct_records(
+    app: Flask, users: Users
+) -> None:
+    ref = make_mission(app, users, when=LATER)
+    with app.app_context():
+        session = get_session()
+        with pytest.raises(NotYetDue), write_transaction(session):
+            complete_order(session, Actor.of(users.provider), ref)
+        with write_transaction(session):
+            complete_order(session, Actor.of(users.concierge), ref)
+    assert order_row(app, ref).status == "done"

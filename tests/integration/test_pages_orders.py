@@ -332,7 +332,12 @@ def test_actions_move_the_order_and_write_its_history(
 
     response = client.post(
         f"/orders/{ref}/cancel",
-        data={"csrf_token": token, "version": str(order.version), "reason": "Customer moved"},
+        data={
+            "csrf_token": token,
+            "version": str(order.version),
+            "reason": "Customer moved",
+            "confirm": "yes",
+        },
     )
     assert response.status_code == 302
     order = _stored(app, ref)
@@ -371,7 +376,7 @@ def test_an_action_on_an_order_changed_meanwhile_is_a_409(
         client,
         f"/orders/{ref}",
         f"/orders/{ref}/cancel",
-        {"version": str(_stored(app, ref).version - 1), "reason": "x"},
+        {"version": str(_stored(app, ref).version - 1), "reason": "x", "confirm": "yes"},
     )
     assert response.status_code == 409
     assert "Someone else changed order" in response.get_data(as_text=True)

@@ -17,6 +17,8 @@ ALLOWED_FULFILMENT = {
     ("scheduled", "done"),
     ("scheduled", "cancelled"),
     ("done", "cancelled"),
+    # A reopen, for a mission marked done by mistake (check_reopen adds: before billing).
+    ("done", "scheduled"),
 }
 
 
@@ -62,3 +64,31 @@ def test_only_open_unbilled_orders_are_editable() -> None:
     assert states.is_editable("scheduled", "unbilled")
     assert not states.is_editable("done", "unbilled")
     assert not states.is_editable("new", "invoiced")
+
+
+def test_a_done_order_is_reopened_not_rescheduled() -> None:
+    with pytest.raises(TransitionError) as info:
+        states.check_schedule("done")
+    assert "reopen it first" in info.value.message
+    states.check_schedule("new")
+    states.check_schedule("scheduled")
+    with pytest.raises(TransitionError):
+        states.check_schedule("cancelled")
+
+
+@pytest.mark.parametrize("billing", [b.value for b in BillingStatus])
+def test_a_done_order_reopens_only_while_billing_has_not_started(billing: str) -> None:
+    assert states.may_reopen("done", billing) == (billing == "unbilled")
+    if billing == "unbilled":
+        states.check_reopen("done", billing)
+    else:
+        with pytest.raises(TransitionError) as info:
+            states.check_reopen("done", billing)
+        assert "is the only way back" in info.value.message
+
+
+@pytest.mark.parametrize("status", ["new", "scheduled", "cancelled"])
+def test_only_a_done_order_reopens(status: str) -> None:
+    assert not states.may_reopen(status, "unbilled")
+    with pytest.raises(TransitionError):
+        states.check_reopen(status, "unbilled")
