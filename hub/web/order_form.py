@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.errors import HubError, InvalidInput
 from hub.ledger import validation
+from hub.ledger.catalogue import list_services
 from hub.ledger.customers import search_customers
 from hub.ledger.order_input import MAX_LINES
 from hub.models import Customer, Order
@@ -156,3 +157,13 @@ def place_errors(form: OrderForm, raw: RawOrder, exc: HubError) -> None:
         if match and int(match.group(1)) < len(raw.rows):
             shown = f"lines.{raw.rows[int(match.group(1))]}{match.group(2) or ''}"
         form.errors.setdefault(shown, translate_error(error))
+
+
+def catalogue_prices(session: Session) -> dict[str, int]:
+    """Return each service's catalogue price in cents, retired services included.
+
+    A line's snapshot keeps the price charged, not the catalogue's price on the day the order
+    was taken; the order page compares with today's catalogue, which a price change since
+    then also makes differ.
+    """
+    return {s.code: s.unit_price_cents for s in list_services(session, include_retired=True)}

@@ -25,7 +25,13 @@ from hub.web.auth import current, staff_required
 from hub.web.forms import handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
 from hub.web.order_filters import FILTERS, page_size, read_filters
-from hub.web.order_form import OrderForm, customer_choices, place_errors, raw_order
+from hub.web.order_form import (
+    OrderForm,
+    catalogue_prices,
+    customer_choices,
+    place_errors,
+    raw_order,
+)
 from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
 bp = Blueprint("orders", __name__)
@@ -142,6 +148,7 @@ def _render_order(
         "orders/view.html",
         order=order,
         vat_rows=vat_breakdown(order),
+        catalogue_prices=catalogue_prices(get_session()),
         history=history,
         provider_options=[(p.id, p.name) for p in list_providers(get_session())],
         can_schedule=OrderStatus.SCHEDULED in allowed,

@@ -382,3 +382,29 @@ def test_the_page_declares_a_phone_viewport(client: FlaskClient, users: Users) -
     login(client, users.provider)
     html = client.get("/missions").get_data(as_text=True)
     assert re.search(r'<meta name="viewport" content="width=device-width', html)
+
+
+# -- the customer's access notes -------------------------------------------------------------
+
+
+def test_customers_access_notes_reach_the_mission_card_and_page_escaped(
+    app: Flask, client: FlaskClient, users: Users
+) -> None:
+    customer_id = make_customer(
+        app, name="Porte Close", notes="Code <b>4512B</b>, 3e étage, sonner deux fois"
+    )
+    ref = make_order(
+        app,
+        customer_id,
+        by=users.concierge,
+        provider_id=users.provider.id,
+        scheduled_at=SOON.isoformat(),
+        notes="Apporter des sacs",
+    )
+    login(client, users.provider)
+
+    for url in ("/missions", f"/missions/{ref}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Code &lt;b&gt;4512B&lt;/b&gt;, 3e étage, sonner deux fois" in html, url
+        assert "<b>4512B</b>" not in html, url
+        assert "Apporter des sacs" in html, url
