@@ -9,13 +9,19 @@ from typing import Any
 from flask import request
 from sqlalchemy.orm import Session
 
-from hub.errors import HubError, InvalidInput
+from hub.errors import AmountError, HubError, InvalidInput
 from hub.ledger import validation
 from hub.ledger.catalogue import list_services
 from hub.ledger.customers import search_customers
 from hub.ledger.order_input import MAX_LINES
-from hub.models import Customer, Order
-from hub.money import format_cents_plain, format_quantity
+from hub.models import Customer, Order, Service
+from hub.money import (
+    format_cents_plain,
+    format_quantity,
+    line_amounts,
+    parse_cents,
+    parse_quantity_milli,
+)
 from hub.web.i18n import current_language, local_time, translate_error
 
 BLANK_ROWS = 3
@@ -167,3 +173,29 @@ def catalogue_prices(session: Session) -> dict[str, int]:
     then also makes differ.
     """
     return {s.code: s.unit_price_cents for s in list_services(session, include_retired=True)}
+
+
+def running_total(form: OrderForm, services: list[Service]) -> int | None:
+    """Return the total incl. VAT of the lines as typed, rounded as the ledger does, or None.
+
+    None when a line cannot be read yet (an unknown service, a quantity or price that is not a
+    number): the page then shows no total rather than a wrong one. hub/static/order-form.js
+    computes the same sum as the lines are typed; both follow hub.money.line_amounts.
+    """
+    catalogue = {service.code: service for service in services}
+    total = 0
+    for row in form.lines:
+        if row.blank:
+            continue
+        service = catalogue.get(row.service_code.strip())
+        if service is None:
+            return None
+        try:
+            quantity = parse_quantity_milli(row.quantity.strip() or "1")
+            price = (
+                parse_cents(row.unit_price) if row.unit_price.strip() else service.unit_price_cents
+            )
+        except AmountError:
+            return None
+        total += line_amounts(price, quantity, service.vat_bp).amount_cents
+    return total

@@ -31,6 +31,7 @@ from hub.web.order_form import (
     customer_choices,
     place_errors,
     raw_order,
+    running_total,
 )
 from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
@@ -96,10 +97,12 @@ def index() -> ResponseReturnValue:
 def _render_form(form: OrderForm, status: int, **extra: Any) -> ResponseReturnValue:
     session = get_session()
     providers = list_providers(session)
+    services = list_services(session)
     return render_template(
         "orders/form.html",
         form=form,
-        services=list_services(session),
+        services=services,
+        total=running_total(form, services),
         provider_options=[(p.id, p.name) for p in providers],
         **extra,
     ), status
