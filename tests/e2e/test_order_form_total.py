@@ -81,3 +81,36 @@ def test_the_running_total_follows_the_lines_and_equals_the_stored_total(
     with app.app_context():
         stored = get_order(get_session(), ref).total_cents
     assert shown == format_cents(stored, lang)
+
+
+def test_a_customer_beyond_the_newest_is_found_as_one_types_and_chosen_by_keyboard(
+    app: Flask, live_server: str, sized_page: Page, users: Users
+) -> None:
+    page = sized_page
+    oldest = make_customer(app, name="Zoé <b>Lambert</b>", email=None, phone="06 12 34 56 78")
+    for number in range(25):
+        make_customer(app, name=f"Client {number:02d}", email=f"c{number}@example.com")
+    _sign_in(page, live_server, users.concierge.email)
+    page.goto(f"{live_server}/orders/new")
+    assert page.locator(f'#f-customer_id option[value="{oldest}"]').count() == 0
+
+    page.click("#f-customer_q")
+    page.keyboard.type("lamb")
+    option = page.locator(f'#f-customer_id option[value="{oldest}"]')
+    option.wait_for(state="attached")
+    assert option.inner_text().startswith("Zoé <b>Lambert</b> · 06 12 34 56 78")
+    assert page.locator("#f-customer_id option").count() == 2  # "a new customer", and her
+    assert "1" in page.inner_text("#customer-found")
+    # Enter in the search box goes to the list, not to "save"; the arrow key chooses her.
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "f-customer_id"
+    page.keyboard.press("ArrowDown")
+    assert page.input_value("#f-customer_id") == str(oldest)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+
+    page.select_option('[name="lines.0.service_code"]', "KEYS")
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server}/orders/C-*")
+    ref = page.url.rsplit("/", 1)[1]
+    with app.app_context():
+        assert get_order(get_session(), ref).customer_id == oldest

@@ -85,3 +85,40 @@ def test_the_form_shown_again_after_an_error_holds_the_running_total(
     response = post_form(client, "/orders/new", "/orders/new", data)
     assert response.status_code == 200
     assert _shown_total(response.get_data(as_text=True)) == "€89.51"
+
+
+def test_customer_search_answers_staff_with_json_matches_beyond_the_newest(
+    app: Flask, users: Users, client: FlaskClient
+) -> None:
+    oldest = make_customer(app, name="Zoé <Lambert>", email=None, phone="06 12 34 56 78")
+    for number in range(25):
+        make_customer(app, name=f"Client {number:02d}", email=f"c{number}@example.com")
+
+    # The form offers the 20 newest customers; the oldest is not among them.
+    sign_in(client, users.concierge)
+    assert f'value="{oldest}"' not in client.get("/orders/new").get_data(as_text=True)
+
+    response = client.get("/customers/search?q=lamb")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.get_json() == {
+        "customers": [
+            {"id": oldest, "name": "Zoé <Lambert>", "email": None, "phone": "06 12 34 56 78"}
+        ]
+    }
+    # Phone digits find the customer too; an empty query lists the 20 newest.
+    assert [c["id"] for c in client.get("/customers/search?q=0612").get_json()["customers"]] == [
+        oldest
+    ]
+    assert len(client.get("/customers/search?q=").get_json()["customers"]) == 20
+
+
+def test_customer_search_is_for_signed_in_staff_only(
+    app: Flask, users: Users, client: FlaskClient
+) -> None:
+    make_customer(app, name="Zoé Lambert")
+    anonymous = client.get("/customers/search?q=zo")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith("/login")
+    sign_in(client, users.provider)
+    assert client.get("/customers/search?q=zo").status_code == 403
