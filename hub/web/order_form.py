@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import request
 from sqlalchemy.orm import Session
 
+from hub.db import utcnow
 from hub.errors import AmountError, HubError, InvalidInput
 from hub.ledger import validation
 from hub.ledger.catalogue import list_services
@@ -22,6 +24,7 @@ from hub.money import (
     parse_cents,
     parse_quantity_milli,
 )
+from hub.web.forms import parse_local_datetime
 from hub.web.i18n import current_language, local_time, translate_error
 
 BLANK_ROWS = 3
@@ -29,6 +32,8 @@ CUSTOMER_CHOICES = 20
 CUSTOMER_FIELDS = ("name", "email", "phone", "address")
 _ROW_KEY = re.compile(r"^lines\.(\d{1,3})\.")
 _LINE_FIELD = re.compile(r"^lines\.(\d+)(\..*)?$")
+#: A time this little in the past is "now" (a mission recorded as it starts), not a mistake.
+PAST_GRACE = timedelta(minutes=10)
 
 
 @dataclass
@@ -53,6 +58,8 @@ class OrderForm:
     scheduled_at: str = ""
     provider_id: str = ""
     notes: str = ""
+    #: The past date the concierge confirmed (the "save anyway" box), as typed.
+    confirm_past: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -75,6 +82,7 @@ class OrderForm:
             scheduled_at=form.get("scheduled_at", ""),
             provider_id=form.get("provider_id", "").strip(),
             notes=form.get("notes", ""),
+            confirm_past=form.get("confirm_past", "")[:40],
         )
 
     @classmethod
@@ -199,3 +207,21 @@ def running_total(form: OrderForm, services: list[Service]) -> int | None:
             return None
         total += line_amounts(price, quantity, service.vat_bp).amount_cents
     return total
+
+
+def unconfirmed_past(typed: str | None, confirmed: str | None) -> datetime | None:
+    """Return the typed time when it lies in the past and that very time was not confirmed.
+
+    The pages ask before saving a past date (a typo in the year or the month, most often);
+    recording a mission done yesterday stays possible by confirming. A time that cannot be
+    read is the ledger's to refuse, not a question; the API never asks.
+    """
+    if not typed or not typed.strip():
+        return None
+    try:
+        when = parse_local_datetime(typed, "scheduled_at")
+    except InvalidInput:
+        return None
+    if when is None or when >= utcnow() - PAST_GRACE:
+        return None
+    return when if (confirmed or "").strip() != typed.strip() else None

@@ -32,6 +32,7 @@ from hub.web.order_form import (
     place_errors,
     raw_order,
     running_total,
+    unconfirmed_past,
 )
 from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
@@ -122,6 +123,10 @@ def new() -> ResponseReturnValue:
         if action == "add_line":
             form.add_row()
         return _render_form(form, 200, customers=customer_choices(session, form))
+    past = unconfirmed_past(form.scheduled_at, form.confirm_past)
+    if past is not None:
+        # Stores nothing: the concierge corrects the date, or confirms it and saves again.
+        return _render_form(form, 200, customers=customer_choices(session, form), past_when=past)
     raw = raw_order(form)
     try:
         order = place_order(session, _actor(), raw.data, local_zone=business_zone(session))
@@ -189,6 +194,18 @@ def _act(ref: str, change: Any, done_message: str) -> ResponseReturnValue:
 def schedule(ref: str) -> ResponseReturnValue:
     version = parse_version(request.form.get("version"))
     provider = request.form.get("provider_id", "")
+    typed = request.form.get("scheduled_at", "")
+    past = unconfirmed_past(typed, request.form.get("confirm_past"))
+    if past is not None:
+        # Ask first, on a page of its own that posts the same values back with the confirmation.
+        return render_template(
+            "orders/confirm_past.html",
+            order=_load(get_session(), ref),
+            past_when=past,
+            scheduled_at=typed,
+            provider_id=provider,
+            version=version,
+        )
 
     def change(session: Session) -> None:
         when = parse_local_datetime(request.form.get("scheduled_at"), "scheduled_at")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Users, post_form, sign_in
+from hub.db import get_session
+from hub.models import Order
+from tests.conftest import Users, api_headers, post_form, sign_in
 from tests.factories import make_customer, make_order
 
 
@@ -122,3 +127,105 @@ def test_customer_search_is_for_signed_in_staff_only(
     assert anonymous.headers["Location"].startswith("/login")
     sign_in(client, users.provider)
     assert client.get("/customers/search?q=zo").status_code == 403
+
+
+# -- a date in the past ----------------------------------------------------------------------
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+
+YESTERDAY = datetime.now(UTC) - timedelta(days=1)
+
+
+def _orders(app: Flask) -> list[Order]:
+    with app.app_context():
+        return list(get_session().scalars(sa.select(Order)))
+
+
+def test_a_new_order_in_the_past_is_saved_only_once_the_date_is_confirmed(
+    app: Flask, users: Users, client: FlaskClient
+) -> None:
+    customer_id = make_customer(app, name="Jeanne Martin")
+    sign_in(client, users.concierge)
+    data = {
+        "customer_id": str(customer_id),
+        "lines.0.service_code": "KEYS",
+        "scheduled_at": _local(YESTERDAY),
+        "provider_id": str(users.provider.id),
+        "notes": "Mission faite hier",
+    }
+
+    response = post_form(client, "/orders/new", "/orders/new", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="past-warning"' in html and "is in the past" in html
+    assert f'name="confirm_past" value="{_local(YESTERDAY)}"' in html
+    assert "Mission faite hier" in html  # what was typed is kept
+    assert _orders(app) == []
+
+    # Confirming another date than the one typed does not count.
+    earlier = _local(YESTERDAY - timedelta(days=1))
+    response = post_form(client, "/orders/new", "/orders/new", {**data, "confirm_past": earlier})
+    assert response.status_code == 200 and 'id="past-warning"' in response.get_data(as_text=True)
+    assert _orders(app) == []
+
+    confirmed = {**data, "confirm_past": _local(YESTERDAY)}
+    response = post_form(client, "/orders/new", "/orders/new", confirmed)
+    assert response.status_code == 302
+    [order] = _orders(app)
+    assert order.scheduled_at is not None
+    assert _local(order.scheduled_at) == _local(YESTERDAY)
+
+    # A future date is saved at once, with no warning.
+    tomorrow = {**data, "scheduled_at": _local(datetime.now(UTC) + timedelta(days=1))}
+    assert post_form(client, "/orders/new", "/orders/new", tomorrow).status_code == 302
+
+
+def test_scheduling_in_the_past_asks_first_then_schedules(
+    app: Flask, users: Users, client: FlaskClient
+) -> None:
+    ref = make_order(app, make_customer(app, name="Jeanne Martin"), by=users.concierge)
+    sign_in(client, users.concierge)
+    data = {
+        "version": "1",
+        "scheduled_at": _local(YESTERDAY),
+        "provider_id": str(users.provider.id),
+    }
+
+    response = post_form(client, f"/orders/{ref}", f"/orders/{ref}/schedule", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "is in the past" in html
+    assert f'name="confirm_past" value="{_local(YESTERDAY)}"' in html
+    assert f'action="/orders/{ref}/schedule"' in html
+    assert [o.status for o in _orders(app)] == ["new"]
+
+    response = post_form(
+        client,
+        f"/orders/{ref}",
+        f"/orders/{ref}/schedule",
+        {**data, "confirm_past": _local(YESTERDAY)},
+    )
+    assert response.status_code == 302
+    [order] = _orders(app)
+    assert order.status == "scheduled"
+    assert order.scheduled_at is not None and _local(order.scheduled_at) == _local(YESTERDAY)
+
+
+def test_the_api_takes_a_past_date_without_asking(
+    app: Flask, users: Users, client: FlaskClient
+) -> None:
+    customer_id = make_customer(app, name="Jeanne Martin")
+    response = client.post(
+        "/api/v1/orders",
+        json={
+            "customer_id": customer_id,
+            "lines": [{"service_code": "KEYS"}],
+            "scheduled_at": YESTERDAY.isoformat(),
+            "provider_id": users.provider.id,
+        },
+        headers=api_headers(app, users.concierge),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
