@@ -353,6 +353,9 @@ def _date_history(
         else:
             # Billing news and late cancellations follow the completion over a few days.
             at = previous + timedelta(minutes=clock.randint(30, 3 * 24 * 60))
+            if at > latest:
+                # News still coming in: somewhere between the last step and now.
+                at = _between(clock, previous, latest)
         times.append(min(max(at, previous), latest))
     if completed is not None:
         completed = min(completed, latest)
