@@ -25,7 +25,7 @@ from hub.ledger.catalogue import list_services
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.fulfilment import cancel_order, complete_order, schedule_order
 from hub.ledger.orders import LineInput, OrderInput, create_order
-from hub.models import Customer, Role, Service, User
+from hub.models import Customer, Order, OrderEvent, OrderStatus, Role, Service, User
 
 DOMAIN = "conciergerie.example"  # a reserved top-level domain: no mail ever leaves
 
@@ -159,11 +159,19 @@ def seed_demo(
             customers=customers,
             services=list_services(session),
         )
-        plans = _schedule(rng, now or utcnow(), business_zone(session))
+        moment = now or utcnow()
+        plans = _schedule(rng, moment, business_zone(session))
+        # A second generator for the history's times, so the orders stay those of the seed.
+        clock = random.Random(seed + 1)  # noqa: S311 - reproducible sample data, not a secret
+        _date_customers(session, customers, moment)
         for done, (when, fulfilment, billing) in enumerate(plans, start=1):
-            _play(session, rng, cast, when, fulfilment, billing)
+            order_id = _play(session, rng, cast, when, fulfilment, billing)
+            _date_history(session, clock, order_id, when, moment)
             if done % 25 == 0 or done == len(plans):
                 progress(f"Demo data: {done}/{len(plans)} orders.")
+        # The times were set with plain updates: read them again rather than the ones in memory.
+        session.flush()
+        session.expire_all()
     width = max(len(email) for _, email, _ in USERS)
     accounts_text = "\n".join(
         f"  {role.value:<10} {email:<{width}}  {name}" for role, email, name in USERS
@@ -241,8 +249,8 @@ def _play(
     when: datetime,
     fulfilment: str,
     billing: str,
-) -> None:
-    """Take one order from creation to its planned fulfilment and billing states."""
+) -> int:
+    """Take one order from creation to its planned fulfilment and billing states; return its id."""
     concierge = Actor.of(rng.choice(cast.concierges))
     provider = rng.choice(cast.providers)
     # Only customers with an e-mail can be billed (hub.ledger.billing.check_billable).
@@ -276,13 +284,94 @@ def _play(
             _billing(session, ref, (billing,))
         else:
             cancel_order(session, concierge, ref, reason)
-        return
+        return order.id
     if fulfilment == "done":
         complete_order(session, Actor.of(provider), ref)
         _billing(session, ref, BILLING_NEWS[billing])
+    return order.id
 
 
 def _billing(session: Session, ref: str, news: tuple[str, ...]) -> None:
     stripe = Actor.system("stripe")
     for target in news:
         apply_billing_news(session, stripe, ref, target)
+
+
+# -- when things happened ------------------------------------------------------------------
+#
+# The ledger stamps every change with the moment it is made, so a freshly seeded demo would
+# say that every order was taken, done and paid a minute ago ("71 done that day" on the first
+# board). These move each order's story back to the weeks it covers: taken a few hours to a
+# week before its time, done an hour or three after it, billed in the days after, and nothing
+# later than the moment of seeding.
+
+
+def _date_customers(session: Session, customers: list[Customer], now: datetime) -> None:
+    """Have the customers arrive over the month before the demo's first order."""
+    first = now - timedelta(days=30)
+    for index, customer in enumerate(customers):
+        at = first + timedelta(hours=7 * index)
+        session.execute(
+            sa.update(Customer)
+            .where(Customer.id == customer.id)
+            .values(created_at=at, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _between(clock: random.Random, start: datetime, end: datetime) -> datetime:
+    """A moment between start and end (start when end is not later), to the second."""
+    span = int((end - start).total_seconds())
+    return start + timedelta(seconds=clock.randint(0, span)) if span > 0 else start
+
+
+def _date_history(
+    session: Session, clock: random.Random, order_id: int, when: datetime, now: datetime
+) -> None:
+    """Give one order's history, creation, completion and last change believable moments."""
+    latest = now - timedelta(minutes=1)
+    created = when - timedelta(minutes=clock.randint(120, 7 * 24 * 60))
+    if created > latest - timedelta(minutes=15):
+        # A mission for today or tomorrow was taken in the last few days.
+        created = _between(clock, latest - timedelta(days=3), latest - timedelta(minutes=15))
+    events = session.execute(
+        sa.select(OrderEvent.id, OrderEvent.to_status)
+        .where(OrderEvent.order_id == order_id)
+        .order_by(OrderEvent.id)
+    ).all()
+    times = [created]
+    completed: datetime | None = None
+    for _event_id, to_status in events[1:]:
+        previous = times[-1]
+        if to_status == OrderStatus.DONE.value:
+            # Done an hour or three after the mission's time, never before the order existed.
+            at = max(previous, when + timedelta(minutes=clock.randint(60, 180)))
+            completed = at
+        elif completed is None:
+            # Scheduled or cancelled before the mission: some time before it, or before now.
+            at = _between(clock, previous, min(when, latest) - timedelta(minutes=5))
+        else:
+            # Billing news and late cancellations follow the completion over a few days.
+            at = previous + timedelta(minutes=clock.randint(30, 3 * 24 * 60))
+            if at > latest:
+                # News still coming in: somewhere between the last step and now.
+                at = _between(clock, previous, latest)
+        times.append(min(max(at, previous), latest))
+    if completed is not None:
+        completed = min(completed, latest)
+    for (event_id, _to_status), at in zip(events, times, strict=True):
+        session.execute(
+            sa.update(OrderEvent)
+            .where(OrderEvent.id == event_id)
+            .values(at=at)
+            .execution_options(synchronize_session=False)
+        )
+    values: dict[str, datetime] = {"created_at": times[0], "updated_at": times[-1]}
+    if completed is not None:
+        values["completed_at"] = completed
+    session.execute(
+        sa.update(Order)
+        .where(Order.id == order_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )

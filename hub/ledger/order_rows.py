@@ -29,6 +29,8 @@ class CustomerRow:
     email: str | None
     phone: str | None
     address: str | None
+    #: Access notes (door code, floor, "ring twice"): a provider needs them on the mission card.
+    notes: str | None = None
 
     @property
     def ref(self) -> str:
@@ -103,6 +105,7 @@ _ORDER_COLUMNS = (
     Customer.email.label("customer_email"),
     Customer.phone.label("customer_phone"),
     Customer.address.label("customer_address"),
+    Customer.notes.label("customer_notes"),
     _provider.id.label("provider_id"),
     _provider.name.label("provider_name"),
 )
@@ -166,6 +169,7 @@ def read_order_rows(
                 row.customer_email,
                 row.customer_phone,
                 row.customer_address,
+                row.customer_notes,
             ),
             provider=(
                 ProviderRow(row.provider_id, row.provider_name)

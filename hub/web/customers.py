@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -80,6 +90,32 @@ def index() -> ResponseReturnValue:
         next_url=next_url,
         paged=_after() is not None,
     )
+
+
+#: How many matches the order form's search-as-you-type offers at once.
+SEARCH_MATCHES = 20
+
+
+@bp.get("/customers/search")
+@staff_required
+def search() -> ResponseReturnValue:
+    """The customers matching q, as JSON, for the order form's search-as-you-type field."""
+    query = request.args.get("q", "")[:200]
+    found = search_customers(get_session(), query, limit=SEARCH_MATCHES)
+    response = jsonify(
+        customers=[
+            {
+                "id": customer.id,
+                "name": customer.name,
+                "email": customer.email,
+                "phone": customer.phone,
+            }
+            for customer in found
+        ]
+    )
+    # Names and e-mails: not for shared caches, and stale as soon as a customer is added.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import request
 from sqlalchemy.orm import Session
 
-from hub.errors import HubError, InvalidInput
+from hub.db import utcnow
+from hub.errors import AmountError, HubError, InvalidInput
 from hub.ledger import validation
+from hub.ledger.catalogue import list_services
 from hub.ledger.customers import search_customers
 from hub.ledger.order_input import MAX_LINES
-from hub.models import Customer, Order
-from hub.money import format_cents_plain, format_quantity
+from hub.models import Customer, Order, Service
+from hub.money import (
+    format_cents_plain,
+    format_quantity,
+    line_amounts,
+    parse_cents,
+    parse_quantity_milli,
+)
+from hub.web.forms import parse_local_datetime
 from hub.web.i18n import current_language, local_time, translate_error
 
 BLANK_ROWS = 3
@@ -22,6 +32,8 @@ CUSTOMER_CHOICES = 20
 CUSTOMER_FIELDS = ("name", "email", "phone", "address")
 _ROW_KEY = re.compile(r"^lines\.(\d{1,3})\.")
 _LINE_FIELD = re.compile(r"^lines\.(\d+)(\..*)?$")
+#: A time this little in the past is "now" (a mission recorded as it starts), not a mistake.
+PAST_GRACE = timedelta(minutes=10)
 
 
 @dataclass
@@ -46,6 +58,8 @@ class OrderForm:
     scheduled_at: str = ""
     provider_id: str = ""
     notes: str = ""
+    #: The past date the concierge confirmed (the "save anyway" box), as typed.
+    confirm_past: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +82,7 @@ class OrderForm:
             scheduled_at=form.get("scheduled_at", ""),
             provider_id=form.get("provider_id", "").strip(),
             notes=form.get("notes", ""),
+            confirm_past=form.get("confirm_past", "")[:40],
         )
 
     @classmethod
@@ -156,3 +171,57 @@ def place_errors(form: OrderForm, raw: RawOrder, exc: HubError) -> None:
         if match and int(match.group(1)) < len(raw.rows):
             shown = f"lines.{raw.rows[int(match.group(1))]}{match.group(2) or ''}"
         form.errors.setdefault(shown, translate_error(error))
+
+
+def catalogue_prices(session: Session) -> dict[str, int]:
+    """Return each service's catalogue price in cents, retired services included.
+
+    A line's snapshot keeps the price charged, not the catalogue's price on the day the order
+    was taken; the order page compares with today's catalogue, which a price change since
+    then also makes differ.
+    """
+    return {s.code: s.unit_price_cents for s in list_services(session, include_retired=True)}
+
+
+def running_total(form: OrderForm, services: list[Service]) -> int | None:
+    """Return the total incl. VAT of the lines as typed, rounded as the ledger does, or None.
+
+    None when a line cannot be read yet (an unknown service, a quantity or price that is not a
+    number): the page then shows no total rather than a wrong one. hub/static/order-form.js
+    computes the same sum as the lines are typed; both follow hub.money.line_amounts.
+    """
+    catalogue = {service.code: service for service in services}
+    total = 0
+    for row in form.lines:
+        if row.blank:
+            continue
+        service = catalogue.get(row.service_code.strip())
+        if service is None:
+            return None
+        try:
+            quantity = parse_quantity_milli(row.quantity.strip() or "1")
+            price = (
+                parse_cents(row.unit_price) if row.unit_price.strip() else service.unit_price_cents
+            )
+        except AmountError:
+            return None
+        total += line_amounts(price, quantity, service.vat_bp).amount_cents
+    return total
+
+
+def unconfirmed_past(typed: str | None, confirmed: str | None) -> datetime | None:
+    """Return the typed time when it lies in the past and that very time was not confirmed.
+
+    The pages ask before saving a past date (a typo in the year or the month, most often);
+    recording a mission done yesterday stays possible by confirming. A time that cannot be
+    read is the ledger's to refuse, not a question; the API never asks.
+    """
+    if not typed or not typed.strip():
+        return None
+    try:
+        when = parse_local_datetime(typed, "scheduled_at")
+    except InvalidInput:
+        return None
+    if when is None or when >= utcnow() - PAST_GRACE:
+        return None
+    return when if (confirmed or "").strip() != typed.strip() else None

@@ -25,7 +25,15 @@ from hub.web.auth import current, staff_required
 from hub.web.forms import handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
 from hub.web.order_filters import FILTERS, page_size, read_filters
-from hub.web.order_form import OrderForm, customer_choices, place_errors, raw_order
+from hub.web.order_form import (
+    OrderForm,
+    catalogue_prices,
+    customer_choices,
+    place_errors,
+    raw_order,
+    running_total,
+    unconfirmed_past,
+)
 from hub.web.order_history import describe_changes, describe_kind, vat_breakdown, who
 
 bp = Blueprint("orders", __name__)
@@ -90,10 +98,12 @@ def index() -> ResponseReturnValue:
 def _render_form(form: OrderForm, status: int, **extra: Any) -> ResponseReturnValue:
     session = get_session()
     providers = list_providers(session)
+    services = list_services(session)
     return render_template(
         "orders/form.html",
         form=form,
-        services=list_services(session),
+        services=services,
+        total=running_total(form, services),
         provider_options=[(p.id, p.name) for p in providers],
         **extra,
     ), status
@@ -113,6 +123,10 @@ def new() -> ResponseReturnValue:
         if action == "add_line":
             form.add_row()
         return _render_form(form, 200, customers=customer_choices(session, form))
+    past = unconfirmed_past(form.scheduled_at, form.confirm_past)
+    if past is not None:
+        # Stores nothing: the concierge corrects the date, or confirms it and saves again.
+        return _render_form(form, 200, customers=customer_choices(session, form), past_when=past)
     raw = raw_order(form)
     try:
         order = place_order(session, _actor(), raw.data, local_zone=business_zone(session))
@@ -142,6 +156,7 @@ def _render_order(
         "orders/view.html",
         order=order,
         vat_rows=vat_breakdown(order),
+        catalogue_prices=catalogue_prices(get_session()),
         history=history,
         provider_options=[(p.id, p.name) for p in list_providers(get_session())],
         can_schedule=OrderStatus(order.status) in states.SCHEDULABLE,
@@ -180,6 +195,18 @@ def _act(ref: str, change: Any, done_message: str) -> ResponseReturnValue:
 def schedule(ref: str) -> ResponseReturnValue:
     version = parse_version(request.form.get("version"))
     provider = request.form.get("provider_id", "")
+    typed = request.form.get("scheduled_at", "")
+    past = unconfirmed_past(typed, request.form.get("confirm_past"))
+    if past is not None:
+        # Ask first, on a page of its own that posts the same values back with the confirmation.
+        return render_template(
+            "orders/confirm_past.html",
+            order=_load(get_session(), ref),
+            past_when=past,
+            scheduled_at=typed,
+            provider_id=provider,
+            version=version,
+        )
 
     def change(session: Session) -> None:
         when = parse_local_datetime(request.form.get("scheduled_at"), "scheduled_at")

@@ -472,3 +472,29 @@ def test_staff_may_still_mark_a_future_mission_done_to_correct_records(
         with write_transaction(session):
             complete_order(session, Actor.of(users.concierge), ref)
     assert order_row(app, ref).status == "done"
+
+
+# -- the customer's access notes -------------------------------------------------------------
+
+
+def test_customers_access_notes_reach_the_mission_card_and_page_escaped(
+    app: Flask, client: FlaskClient, users: Users
+) -> None:
+    customer_id = make_customer(
+        app, name="Porte Close", notes="Code <b>4512B</b>, 3e étage, sonner deux fois"
+    )
+    ref = make_order(
+        app,
+        customer_id,
+        by=users.concierge,
+        provider_id=users.provider.id,
+        scheduled_at=LATER.isoformat(),
+        notes="Apporter des sacs",
+    )
+    login(client, users.provider)
+
+    for url in ("/missions", f"/missions/{ref}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Code &lt;b&gt;4512B&lt;/b&gt;, 3e étage, sonner deux fois" in html, url
+        assert "<b>4512B</b>" not in html, url
+        assert "Apporter des sacs" in html, url

@@ -21,7 +21,7 @@ from hub.models import Customer, Order, OrderEvent, OutboxRow
 from tests.conftest import Users, csrf_from, login, post_form, sign_in
 from tests.factories import make_customer, make_order
 
-WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # 10:30 in Paris
+WHEN = datetime(2030, 12, 1, 9, 30, tzinfo=UTC)  # 10:30 in Paris
 
 
 def _customer(app: Flask, name: str = "Jeanne Martin", email: str | None = "j@example.com") -> int:
@@ -121,7 +121,7 @@ def test_a_new_order_for_an_existing_customer_is_recorded_and_scheduled(
     data = _new_order_data(
         csrf_from(page),
         customer_id=str(customer_id),
-        scheduled_at="2026-12-01T10:30",
+        scheduled_at="2030-12-01T10:30",
         provider_id=str(users.provider.id),
     )
     response = client.post("/orders/new", data=data)
@@ -307,7 +307,7 @@ def test_actions_move_the_order_and_write_its_history(
         data={
             "csrf_token": token,
             "version": str(_stored(app, ref).version),
-            "scheduled_at": "2026-12-01T10:30",
+            "scheduled_at": "2030-12-01T10:30",
             "provider_id": str(users.provider.id),
         },
     )
@@ -392,8 +392,8 @@ def test_scheduling_with_a_bad_time_or_provider_is_a_422_next_to_the_field(
     version = str(_stored(app, ref).version)
     for field, data in (
         ("scheduled_at", {"scheduled_at": "tomorrow", "provider_id": str(users.provider.id)}),
-        ("provider_id", {"scheduled_at": "2026-12-01T10:30", "provider_id": str(users.admin.id)}),
-        ("provider_id", {"scheduled_at": "2026-12-01T10:30", "provider_id": ""}),
+        ("provider_id", {"scheduled_at": "2030-12-01T10:30", "provider_id": str(users.admin.id)}),
+        ("provider_id", {"scheduled_at": "2030-12-01T10:30", "provider_id": ""}),
     ):
         response = client.post(
             f"/orders/{ref}/schedule", data={"csrf_token": token, "version": version, **data}
