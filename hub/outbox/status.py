@@ -44,13 +44,17 @@ class ConnectorStatus:
 
     ``state`` is ``on``, ``off`` (``reason`` says what to configure) or ``paused`` (``reason``
     says why; ``paused_by``, ``paused_at`` and ``pause_reason`` describe a pause even while the
-    connector is off). ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
+    connector is off). ``label`` is the name people know it by, in English (a msgid);
+    ``not_installed`` tells an off connector with no code here from one waiting for its settings.
+    ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
     that failed before; ``held_back`` the pending rows waiting behind a dead letter of the same
     order, which only a replay releases.
     """
 
     name: str
+    label: str
     state: str
+    not_installed: bool
     #: An English message (a msgid when the connector is off) filled from ``reason_params``.
     reason: str | None
     reason_params: dict[str, str]
@@ -197,7 +201,9 @@ def connector_statuses(
         result.append(
             ConnectorStatus(
                 name=name,
+                label=connectors.label(name),
                 state=state,
+                not_installed=state == "off" and connectors.not_installed(name),
                 reason=reason,
                 reason_params=reason_params,
                 paused_by=pause.paused_by if pause else None,
