@@ -37,9 +37,16 @@ def outbox_group() -> None:
 @pass_ctx
 def outbox_status(ctx: Context, limit: int) -> None:
     """Show each connector's queue and the dead letters; exit 1 when there are dead letters."""
+    from hub.config import get_config
     from hub.db import get_session
     from hub.outbox.connectors import connectors_for
-    from hub.outbox.status import connector_statuses, dead_letters, outbox_totals
+    from hub.outbox.status import (
+        connector_statuses,
+        dead_letters,
+        outbox_totals,
+        silent_after_seconds,
+        worker_health,
+    )
 
     with ctx.app.app_context():
         session = get_session()
@@ -47,6 +54,7 @@ def outbox_status(ctx: Context, limit: int) -> None:
         statuses = connector_statuses(session, connectors_for(), runs_per_connector=1)
         letters = dead_letters(session, limit=limit)
         totals = outbox_totals(session)
+        health = worker_health(session, silent_after=silent_after_seconds(get_config(ctx.app)))
     click.echo(
         f"{'connector':<16} {'state':<17} {'backlog':>7} {'oldest':>7} {'last hour':>9} "
         f"{'retrying':>8} {'dead':>5} {'held back':>9}"
@@ -59,6 +67,13 @@ def outbox_status(ctx: Context, limit: int) -> None:
         )
         if s.message:
             click.echo(f"  {state}: {s.message}")
+    for beat in health.workers:
+        click.echo(
+            f"worker {beat.worker}: last heard {_age(beat.seconds_since_seen)} ago"
+            f" ({'silent' if beat.silent else 'alive'})"
+        )
+    if not health.workers:
+        click.echo("worker: none running; changes wait until `hub serve` or `hub worker` runs.")
     for letter in letters:
         click.echo(
             f"dead #{letter.id} {label(letter.connector)} {letter.topic} {letter.aggregate_ref} "

@@ -13,12 +13,22 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from hub.config import get_config
 from hub.db import get_session
 from hub.errors import N_, HubError, NotFound
 from hub.ledger.actor import Actor
@@ -32,6 +42,8 @@ from hub.outbox.status import (
     connector_statuses,
     dead_letters,
     is_known_connector,
+    silent_after_seconds,
+    worker_health,
 )
 from hub.web.auth import admin_required, current
 from hub.web.forms import handle_hub_errors
@@ -119,6 +131,7 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
     return render_template(
         "outbox/index.html",
         statuses=connector_statuses(session, connectors, runs_per_connector=RUNS_PER_CONNECTOR),
+        workers=worker_health(session, silent_after=silent_after_seconds(get_config(current_app))),
         letters=dead_letters(session, limit=DEAD_LETTERS_SHOWN),
         runs=background_runs(session),
         abandoned=abandoned_runs(session),
