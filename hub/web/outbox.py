@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from hub.config import get_config
 from hub.db import get_session
+from hub.demo_clear import demo_present
 from hub.errors import N_, HubError, NotFound
 from hub.ledger.actor import Actor
 from hub.models import AuditEntry
@@ -131,6 +132,7 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
     return render_template(
         "outbox/index.html",
         statuses=connector_statuses(session, connectors, runs_per_connector=RUNS_PER_CONNECTOR),
+        demo=demo_present(session),
         workers=worker_health(session, silent_after=silent_after_seconds(get_config(current_app))),
         letters=dead_letters(session, limit=DEAD_LETTERS_SHOWN),
         runs=background_runs(session),

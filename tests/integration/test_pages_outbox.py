@@ -417,3 +417,17 @@ def test_the_old_address_leads_to_the_outbox_page(admin: FlaskClient) -> None:
     response = admin.get("/admin/sync")
     assert response.status_code == 308
     assert response.headers["Location"].endswith(PAGE)
+
+
+def test_with_demo_data_the_page_says_how_to_clear_it_before_a_live_key(
+    app: Flask, users: Users
+) -> None:
+    client = _as(app, users.admin)
+    assert "hub demo clear" not in _text(client.get(PAGE))
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            session.add(User(email="admin@conciergerie.example", name="Demo", role="admin"))
+    page = html.unescape(_text(client.get(PAGE)))
+    assert "This hub still holds the demo data of `hub init --demo`." in page
+    assert "run `hub demo clear` on the server" in page
