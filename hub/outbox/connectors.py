@@ -82,8 +82,8 @@ def connector_label(name: str, sheets_backend: str) -> str:
     return LABELS.get(name, name)
 
 
-def _not_installed(name: str) -> Off:
-    return Off(name, NOT_INSTALLED, {"name": name})
+def _not_installed(name: str, sheets_backend: str) -> Off:
+    return Off(name, NOT_INSTALLED, {"name": connector_label(name, sheets_backend)})
 
 
 def load_plugin(spec: str, ctx: PluginContext) -> Connector | Off:
@@ -122,7 +122,7 @@ def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> Conn
         found.add(built)
     subscribed = {name for names in SUBSCRIPTIONS.values() for name in names}
     for name in sorted(subscribed - set(found.names())):
-        found.add(_not_installed(name))
+        found.add(_not_installed(name, cfg.sheets.backend))
     return found
 
 

@@ -94,7 +94,7 @@ def test_status_shows_state_backlog_failures_and_what_waits_behind_a_dead_letter
         ("outbox.dispatch.recording", 1, 1)
     ]
     assert (stripe.state, stripe.backlog) == ("off", 1)
-    assert "No stripe connector is installed" in (stripe.message or "")
+    assert "No Stripe connector is installed" in (stripe.message or "")
     assert (totals.backlog, totals.dead) == (2, 1)
 
 
@@ -244,5 +244,5 @@ def test_outbox_status_names_connectors_as_people_know_them(
     stripe = next(line for line in lines if line.startswith("Stripe "))
     assert stripe.split()[1:5] == ["not", "installed", "yet", "1"]
     assert any(line.startswith(f"{sheet} ") and "not installed yet" in line for line in lines)
-    assert "  not installed yet: No stripe connector is installed" in result.output
+    assert "  not installed yet: No Stripe connector is installed" in result.output
     assert not any(line.startswith(("stripe ", "sheets ")) for line in lines)

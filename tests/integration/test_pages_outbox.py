@@ -141,7 +141,7 @@ def test_unconfigured_connectors_say_they_are_not_installed_yet_and_offer_no_pau
     stripe = _section(page, "connector-stripe")
     assert "badge-off" in stripe and "Not installed yet" in stripe
     assert "Off" not in stripe
-    assert "No stripe connector is installed in this version of the hub" in stripe
+    assert "No Stripe connector is installed in this version of the hub" in stripe
     waiting = "2 change(s) wait for Stripe: they will be sent to it, in order, once it is set up."
     assert waiting in stripe
     assert "/pause" not in stripe and "Pause" not in stripe
@@ -400,7 +400,7 @@ def test_a_paused_connector_that_is_off_shows_both_why(plugged: Flask, admin: Fl
         _post(admin, f"{PAGE}/connectors/sheets/pause", reason="quarter close").status_code == 302
     )
     section = html.unescape(_section(_text(admin.get(PAGE)), "connector-sheets"))
-    assert "No sheets connector is installed" in section
+    assert "No Local workbook connector is installed" in section
     assert "Paused by admin@example.com on" in section
     assert "Reason: quarter close" in section
     assert "Resume Local workbook" in section
@@ -410,7 +410,7 @@ def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Us
     client = app.test_client()
     login(client, users.admin)
     page = html.unescape(client.get(PAGE).get_data(as_text=True))
-    assert "Aucun connecteur stripe n\u2019est installé dans cette version du hub" in page
+    assert "Aucun connecteur Stripe n\u2019est installé dans cette version du hub" in page
 
 
 def test_the_old_address_leads_to_the_outbox_page(admin: FlaskClient) -> None:
@@ -431,3 +431,12 @@ def test_with_demo_data_the_page_says_how_to_clear_it_before_a_live_key(
     page = html.unescape(_text(client.get(PAGE)))
     assert "This hub still holds the demo data of `hub init --demo`." in page
     assert "run `hub demo clear` on the server" in page
+
+
+def test_a_connector_not_installed_is_named_in_french_in_its_reason(
+    app: Flask, users: Users
+) -> None:
+    client = app.test_client()
+    login(client, users.admin)
+    section = _section(html.unescape(client.get(PAGE).get_data(as_text=True)), "connector-sheets")
+    assert "Aucun connecteur Classeur local n\u2019est installé" in section
