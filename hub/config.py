@@ -106,6 +106,8 @@ class JobsSettings:
     # First retry delay and the ceiling of the exponential backoff (full jitter below it).
     retry_base_seconds: float = 2.0
     retry_cap_seconds: float = 3600.0
+    # How often a running worker writes its heartbeat; it counts as silent after four missed.
+    heartbeat_seconds: float = 15.0
     # Connector plugins, "module:factory" separated by commas (hub/outbox/connectors.py).
     extra_connectors: str = ""
 
@@ -186,6 +188,7 @@ class Config:
             "stripe.requests_per_second": self.stripe.requests_per_second,
             "sheets.writes_per_minute": self.sheets.writes_per_minute,
             "jobs.dispatch_interval_seconds": self.jobs.dispatch_interval_seconds,
+            "jobs.heartbeat_seconds": self.jobs.heartbeat_seconds,
             "jobs.batch_size": self.jobs.batch_size,
             "jobs.lease_seconds": self.jobs.lease_seconds,
             "jobs.retention_days": self.jobs.retention_days,

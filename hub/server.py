@@ -79,10 +79,13 @@ def run_server(app: Flask, *, host: str, port: int, workers: int, worker: bool) 
             "under [hub])."
         )
     child = start_worker(cfg) if worker and cfg.jobs.embedded else None
+    owner = os.getpid()
     try:
         _serve(app, cfg, host=host, port=port, workers=workers)
     finally:
-        if child is not None:
+        # gunicorn's web workers are forks of this process that leave _serve by SystemExit
+        # and pass through here too: only the process that started the worker stops it.
+        if child is not None and os.getpid() == owner:
             stop_worker(child)
 
 

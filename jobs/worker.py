@@ -28,11 +28,15 @@ from types import FrameType
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub import logs
-from hub.db import get_db, refresh_statistics
+from hub.config import get_config
+from hub.db import get_db, refresh_statistics, utcnow
 from hub.outbox.connectors import connector_of, connectors_for
+from jobs import heartbeats
 from jobs.failures import failures
 from jobs.registry import JobRegistry, build_registry
 from jobs.runs import run_job, worker_label
@@ -40,6 +44,9 @@ from jobs.spec import JobSpec
 from jobs.wakeup import wake_source
 
 log = logging.getLogger("hub.jobs.worker")
+
+#: The scheduler job that keeps this worker's heartbeat row fresh (jobs/heartbeats.py).
+HEARTBEAT_JOB = "worker.heartbeat"
 
 
 class Worker:
@@ -49,6 +56,7 @@ class Worker:
         self.app = app
         self.registry = registry if registry is not None else build_registry(app)
         self.label = worker_label()
+        self.started_at = utcnow()
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._running: set[str] = set()
@@ -71,6 +79,14 @@ class Worker:
             self.scheduler.add_job(
                 self._run, spec.trigger, args=[spec], id=spec.name, name=spec.name, **options
             )
+        # Not a registry job: it records no run, and beats while every job is idle.
+        self.scheduler.add_job(
+            self._beat,
+            IntervalTrigger(seconds=get_config(self.app).jobs.heartbeat_seconds),
+            id=HEARTBEAT_JOB,
+            name=HEARTBEAT_JOB,
+            next_run_time=now,
+        )
         self.scheduler.add_listener(self._after_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.scheduler.start()
         if self._dispatchers:
@@ -101,6 +117,30 @@ class Worker:
         finally:
             with self._lock:
                 self._running.discard(spec.name)
+
+    def _beat(self) -> None:
+        session = get_db(self.app).sessions()
+        try:
+            heartbeats.beat(session, self.label, started_at=self.started_at)
+        except SQLAlchemyError as exc:
+            # The next beat tries again; only a long silence makes the worker look dead.
+            failures.failed(HEARTBEAT_JOB, exc, worker=self.label)
+        else:
+            failures.succeeded(HEARTBEAT_JOB)
+        finally:
+            session.close()
+
+    def _forget(self) -> None:
+        session = get_db(self.app).sessions()
+        try:
+            heartbeats.forget(session, self.label)
+        except SQLAlchemyError as exc:
+            # Its row then ages and reads as a silent worker, until it is a day old.
+            log.warning(
+                "heartbeat not removed", extra={"fields": {"worker": self.label, "error": str(exc)}}
+            )
+        finally:
+            session.close()
 
     def wake(self, connectors: set[str] | None) -> None:
         """Bring the dispatch jobs of these connectors (None: all) forward to now."""
@@ -133,6 +173,7 @@ class Worker:
             self.scheduler.shutdown(wait=True)
         if self._wake.is_alive():
             self._wake.join(timeout=5)
+        self._forget()
         get_db(self.app).dispose()
         log.info("worker stopped", extra={"fields": {"worker": self.label}})
 

@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 import click
 
 from hub.cli.context import Context, pass_ctx
+from hub.cli.demo import demo_group
 from hub.cli.init import init_command
 from hub.cli.outbox import outbox_group
 from hub.cli.serve import serve
@@ -57,5 +58,5 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.ensure_object(Context).close)
 
 
-for _command in (init_command, user_group, token_group, serve, outbox_group):
+for _command in (init_command, demo_group, user_group, token_group, serve, outbox_group):
     main.add_command(_command)

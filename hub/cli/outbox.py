@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from hub.cli.context import Context, pass_ctx
+
+if TYPE_CHECKING:
+    from hub.outbox.status import ConnectorStatus
 
 
 def _age(seconds: float | None) -> str:
@@ -15,6 +19,12 @@ def _age(seconds: float | None) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _state(status: ConnectorStatus) -> str:
+    if status.state == "off":
+        return "not installed yet" if status.not_installed else "to configure"
+    return status.state
 
 
 @click.group("outbox")
@@ -27,29 +37,46 @@ def outbox_group() -> None:
 @pass_ctx
 def outbox_status(ctx: Context, limit: int) -> None:
     """Show each connector's queue and the dead letters; exit 1 when there are dead letters."""
+    from hub.config import get_config
     from hub.db import get_session
     from hub.outbox.connectors import connectors_for
-    from hub.outbox.status import connector_statuses, dead_letters, outbox_totals
+    from hub.outbox.status import (
+        connector_statuses,
+        dead_letters,
+        outbox_totals,
+        silent_after_seconds,
+        worker_health,
+    )
 
     with ctx.app.app_context():
         session = get_session()
+        label = connectors_for().label
         statuses = connector_statuses(session, connectors_for(), runs_per_connector=1)
         letters = dead_letters(session, limit=limit)
         totals = outbox_totals(session)
+        health = worker_health(session, silent_after=silent_after_seconds(get_config(ctx.app)))
     click.echo(
-        f"{'connector':<16} {'state':<7} {'backlog':>7} {'oldest':>7} {'last hour':>9} "
+        f"{'connector':<16} {'state':<17} {'backlog':>7} {'oldest':>7} {'last hour':>9} "
         f"{'retrying':>8} {'dead':>5} {'held back':>9}"
     )
     for s in statuses:
+        state = _state(s)
         click.echo(
-            f"{s.name:<16} {s.state:<7} {s.backlog:>7} {_age(s.oldest_pending_seconds):>7} "
+            f"{s.label:<16} {state:<17} {s.backlog:>7} {_age(s.oldest_pending_seconds):>7} "
             f"{s.delivered_last_hour:>9} {s.retrying:>8} {s.dead:>5} {s.held_back:>9}"
         )
         if s.message:
-            click.echo(f"  {s.state}: {s.message}")
+            click.echo(f"  {state}: {s.message}")
+    for beat in health.workers:
+        click.echo(
+            f"worker {beat.worker}: last heard {_age(beat.seconds_since_seen)} ago"
+            f" ({'silent' if beat.silent else 'alive'})"
+        )
+    if not health.workers:
+        click.echo("worker: none running; changes wait until `hub serve` or `hub worker` runs.")
     for letter in letters:
         click.echo(
-            f"dead #{letter.id} {letter.connector} {letter.topic} {letter.aggregate_ref} "
+            f"dead #{letter.id} {label(letter.connector)} {letter.topic} {letter.aggregate_ref} "
             f"after {letter.attempts} attempt(s): {letter.last_error}"
         )
     if totals.dead:

@@ -3,7 +3,14 @@
 from hub.models.catalogue import Service, ServiceUnit
 from hub.models.customers import Customer
 from hub.models.idempotency import IdempotencyKey
-from hub.models.jobs import AuditEntry, ConnectorPause, JobOutcome, JobPeriod, JobRun
+from hub.models.jobs import (
+    AuditEntry,
+    ConnectorPause,
+    JobOutcome,
+    JobPeriod,
+    JobRun,
+    WorkerHeartbeat,
+)
 from hub.models.orders import BillingStatus, Order, OrderEvent, OrderLine, OrderStatus
 from hub.models.outbox import OutboxRow, OutboxStatus
 from hub.models.users import STAFF_ROLES, ApiToken, LoginThrottle, Role, User
@@ -30,4 +37,5 @@ __all__ = [
     "Service",
     "ServiceUnit",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -62,6 +62,22 @@ class JobPeriod(Base):
     __table_args__ = (sa.UniqueConstraint("job", "period", name="uq_job_periods_job_period"),)
 
 
+class WorkerHeartbeat(Base):
+    """A worker process that is running, or was: refreshed while it lives, removed when it stops.
+
+    A row whose ``last_seen_at`` is old belongs to a worker that hangs or died without stopping.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    #: The worker's label, as in job runs: ``host:pid``.
+    worker: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int] = mapped_column(sa.Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ConnectorPause(Base):
     """A connector an admin paused: its events wait, pending, until it is resumed."""
 

@@ -24,6 +24,8 @@ class ConnectorSet:
 
     live: dict[str, Connector] = field(default_factory=dict)
     off: dict[str, Off] = field(default_factory=dict)
+    #: ``[sheets] backend``: it decides what the sheet connector is called.
+    sheets_backend: str = "xlsx"
 
     def add(self, built: Connector | Off) -> None:
         if built.name in self.live or built.name in self.off:
@@ -35,6 +37,15 @@ class ConnectorSet:
 
     def names(self) -> list[str]:
         return sorted({*self.live, *self.off})
+
+    def label(self, name: str) -> str:
+        """Return the name people know the connector by, in English (a msgid to translate)."""
+        return connector_label(name, self.sheets_backend)
+
+    def not_installed(self, name: str) -> bool:
+        """Tell whether no code for this connector exists here (rather than no settings)."""
+        off = self.off.get(name)
+        return name not in self.live and (off is None or off.reason == NOT_INSTALLED)
 
     def __iter__(self) -> Iterator[Connector]:
         return iter(self.live[name] for name in sorted(self.live))
@@ -53,15 +64,26 @@ def connector_of(job: str) -> str | None:
     return job.removeprefix(DISPATCH_PREFIX) if job.startswith(DISPATCH_PREFIX) else None
 
 
-def _not_installed(name: str) -> Off:
-    return Off(
-        name,
-        N_(
-            "No %(name)s connector is installed in this version of the hub; "
-            "its events wait in the outbox until one is."
-        ),
-        {"name": name},
-    )
+#: What people call the vendors behind the connector ids; plugins keep their own id.
+LABELS: dict[str, str] = {"stripe": "Stripe", "google_sheets": "Google Sheets"}
+#: The sheet connector writes a local .xlsx file unless ``[sheets] backend`` is ``google``.
+LOCAL_WORKBOOK = N_("Local workbook")
+
+NOT_INSTALLED = N_(
+    "No %(name)s connector is installed in this version of the hub; "
+    "its events wait in the outbox until one is."
+)
+
+
+def connector_label(name: str, sheets_backend: str) -> str:
+    """Return the name people know a connector by: "Stripe", "Google Sheets", "Local workbook"."""
+    if name == "sheets":
+        return LABELS["google_sheets"] if sheets_backend == "google" else LOCAL_WORKBOOK
+    return LABELS.get(name, name)
+
+
+def _not_installed(name: str, sheets_backend: str) -> Off:
+    return Off(name, NOT_INSTALLED, {"name": connector_label(name, sheets_backend)})
 
 
 def load_plugin(spec: str, ctx: PluginContext) -> Connector | Off:
@@ -89,7 +111,7 @@ def plugin_specs(text: str) -> list[str]:
 
 def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> ConnectorSet:
     """Return every connector the configuration describes, on or off."""
-    found = ConnectorSet()
+    found = ConnectorSet(sheets_backend=cfg.sheets.backend)
     # Vendor connectors plug in here, one line each, as a factory that returns the connector
     # or Off("stripe", "Set [stripe] api_key (HUB_STRIPE_API_KEY) to ..."), e.g.:
     #     found.add(stripe_connector(cfg.stripe))
@@ -100,7 +122,7 @@ def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> Conn
         found.add(built)
     subscribed = {name for names in SUBSCRIPTIONS.values() for name in names}
     for name in sorted(subscribed - set(found.names())):
-        found.add(_not_installed(name))
+        found.add(_not_installed(name, cfg.sheets.backend))
     return found
 
 

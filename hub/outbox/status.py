@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from hub.config import Config
 from hub.db import utcnow
 from hub.errors import N_
 from hub.models import (
@@ -22,6 +23,7 @@ from hub.models import (
     ConnectorPause,
     OutboxRow,
     OutboxStatus,
+    WorkerHeartbeat,
 )
 from hub.outbox.connectors import ConnectorSet, dispatch_job_name
 from hub.outbox.runs_view import RunSummary as RunSummary
@@ -44,13 +46,17 @@ class ConnectorStatus:
 
     ``state`` is ``on``, ``off`` (``reason`` says what to configure) or ``paused`` (``reason``
     says why; ``paused_by``, ``paused_at`` and ``pause_reason`` describe a pause even while the
-    connector is off). ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
+    connector is off). ``label`` is the name people know it by, in English (a msgid);
+    ``not_installed`` tells an off connector with no code here from one waiting for its settings.
+    ``backlog`` counts pending and in-flight rows; ``retrying`` the pending rows
     that failed before; ``held_back`` the pending rows waiting behind a dead letter of the same
     order, which only a replay releases.
     """
 
     name: str
+    label: str
     state: str
+    not_installed: bool
     #: An English message (a msgid when the connector is off) filled from ``reason_params``.
     reason: str | None
     reason_params: dict[str, str]
@@ -197,7 +203,9 @@ def connector_statuses(
         result.append(
             ConnectorStatus(
                 name=name,
+                label=connectors.label(name),
                 state=state,
+                not_installed=state == "off" and connectors.not_installed(name),
                 reason=reason,
                 reason_params=reason_params,
                 paused_by=pause.paused_by if pause else None,
@@ -231,6 +239,71 @@ def _state(
     if pause is not None:
         return "paused", pause.reason, {}
     return "on", None, {}
+
+
+#: A worker unheard for this many heartbeats counts as silent: hung, or dead without stopping.
+MISSED_BEATS = 4
+
+
+@dataclass(frozen=True)
+class WorkerBeat:
+    """A worker process and how long ago it was last heard from."""
+
+    worker: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    seconds_since_seen: float
+    silent: bool
+
+
+@dataclass(frozen=True)
+class WorkerHealth:
+    """The workers heard from lately: ``state`` is ``ok``, ``silent`` or ``none``.
+
+    ``ok``: at least one worker beats. ``silent``: every known worker missed its beats.
+    ``none``: no worker runs (none ever started, or each one stopped cleanly).
+    """
+
+    state: str
+    silent_after_seconds: float
+    workers: tuple[WorkerBeat, ...]
+
+
+def silent_after_seconds(cfg: Config) -> float:
+    """Return how long a worker may stay unheard before it counts as silent."""
+    return MISSED_BEATS * cfg.jobs.heartbeat_seconds
+
+
+def worker_health(
+    session: Session, *, silent_after: float, now: datetime | None = None
+) -> WorkerHealth:
+    """Read every worker's heartbeat, youngest first, and say whether any is alive."""
+    now = now or utcnow()
+    beats = []
+    for row in session.scalars(
+        sa.select(WorkerHeartbeat).order_by(WorkerHeartbeat.last_seen_at.desc())
+    ):
+        age = round(max(0.0, (now - row.last_seen_at).total_seconds()), 1)
+        beats.append(
+            WorkerBeat(
+                worker=row.worker,
+                host=row.host,
+                pid=row.pid,
+                started_at=row.started_at,
+                last_seen_at=row.last_seen_at,
+                seconds_since_seen=age,
+                silent=age > silent_after,
+            )
+        )
+    if not beats:
+        state = "none"
+    elif all(beat.silent for beat in beats):
+        state = "silent"
+    else:
+        state = "ok"
+    return WorkerHealth(state=state, silent_after_seconds=silent_after, workers=tuple(beats))
 
 
 def dead_letters(

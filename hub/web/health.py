@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub import accounts
+from hub.config import get_config
 from hub.db import get_session
 from hub.models import Role
-from hub.outbox.status import outbox_totals
+from hub.outbox.status import outbox_totals, silent_after_seconds, worker_health
 
 bp = Blueprint("health", __name__)
 
@@ -30,10 +31,19 @@ def _may_see_details() -> bool:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """Report whether the database answers, and to operators how the outbox is doing."""
+    """Report whether the database answers, and to operators how the outbox and workers do.
+
+    A silent worker (no heartbeat for four ``[jobs] heartbeat_seconds``) is reported to
+    operators as ``worker.state == "silent"`` but leaves the status ``ok``: readiness says
+    whether this web process should get traffic, and it still takes orders, which wait in the
+    outbox until a worker is back. A 503 would also take the pages out of the load balancer,
+    and where workers run apart (``[jobs] embedded = false``) they are not this process's to
+    answer for. Monitor the worker through this detail (any API token) or `hub outbox status`.
+    """
     session = get_session()
     try:
         totals = outbox_totals(session)
+        health = worker_health(session, silent_after=silent_after_seconds(get_config(current_app)))
         # The backlog and dead letters are the business's own: probes need only the status.
         details = _may_see_details()
     except SQLAlchemyError:
@@ -49,6 +59,18 @@ def readyz() -> ResponseReturnValue:
             "in_flight": totals.in_flight,
             "dead": totals.dead,
             "oldest_pending_seconds": totals.oldest_pending_seconds,
+        },
+        worker={
+            "state": health.state,
+            "silent_after_seconds": health.silent_after_seconds,
+            "workers": [
+                {
+                    "worker": beat.worker,
+                    "seconds_since_seen": beat.seconds_since_seen,
+                    "silent": beat.silent,
+                }
+                for beat in health.workers
+            ],
         },
     )
 

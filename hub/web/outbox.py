@@ -13,13 +13,24 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from hub.config import get_config
 from hub.db import get_session
+from hub.demo_clear import demo_present
 from hub.errors import N_, HubError, NotFound
 from hub.ledger.actor import Actor
 from hub.models import AuditEntry
@@ -27,10 +38,13 @@ from hub.outbox import control
 from hub.outbox.connectors import connectors_for
 from hub.outbox.runs_view import abandoned_runs, background_runs
 from hub.outbox.status import (
+    ConnectorStatus,
     audit_trail,
     connector_statuses,
     dead_letters,
     is_known_connector,
+    silent_after_seconds,
+    worker_health,
 )
 from hub.web.auth import admin_required, current
 from hub.web.forms import handle_hub_errors
@@ -50,6 +64,7 @@ def _helpers() -> dict[str, Any]:
         "age": _age,
         "pretty_json": _pretty_json,
         "state_label": _state_label,
+        "connector_label": _label,
         "outcome_label": _outcome_label,
         "audit_label": _audit_label,
         "audit_details": _audit_details,
@@ -67,9 +82,17 @@ def _pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _state_label(state: str) -> str:
-    labels: dict[str, str] = {"on": _("On"), "off": _("Off"), "paused": _("Paused")}
-    return labels.get(state, state)
+def _state_label(status: ConnectorStatus) -> str:
+    if status.state == "off":
+        # "Off" read as if someone had switched it off: say what it is waiting for.
+        return str(_("Not installed yet") if status.not_installed else _("To configure"))
+    labels: dict[str, str] = {"on": _("On"), "paused": _("Paused")}
+    return str(labels.get(status.state, status.state))
+
+
+def _label(connector: str) -> str:
+    """Return the connector's name as people know it, translated ("Classeur local")."""
+    return str(_(connectors_for().label(connector)))
 
 
 def _outcome_label(outcome: str) -> str:
@@ -109,6 +132,8 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
     return render_template(
         "outbox/index.html",
         statuses=connector_statuses(session, connectors, runs_per_connector=RUNS_PER_CONNECTOR),
+        demo=demo_present(session),
+        workers=worker_health(session, silent_after=silent_after_seconds(get_config(current_app))),
         letters=dead_letters(session, limit=DEAD_LETTERS_SHOWN),
         runs=background_runs(session),
         abandoned=abandoned_runs(session),
@@ -162,7 +187,7 @@ def replay(row_id: int) -> ResponseReturnValue:
             _(
                 "Event %(id)s goes back to %(name)s from its first attempt.",
                 id=row.id,
-                name=row.connector,
+                name=_label(row.connector),
             )
         )
 
@@ -175,8 +200,10 @@ def replay_dead(connector: str) -> ResponseReturnValue:
     def change(session: Session, actor: Actor) -> str:
         count = control.replay_dead(session, actor, connector=connector)
         if not count:
-            return str(_("%(name)s has no dead letters to replay.", name=connector))
-        return str(_("%(count)s dead letter(s) go back to %(name)s.", count=count, name=connector))
+            return str(_("%(name)s has no dead letters to replay.", name=_label(connector)))
+        return str(
+            _("%(count)s dead letter(s) go back to %(name)s.", count=count, name=_label(connector))
+        )
 
     return _act(change, connector=connector)
 
@@ -188,7 +215,9 @@ def pause(connector: str) -> ResponseReturnValue:
 
     def change(session: Session, actor: Actor) -> str:
         control.pause(session, actor, connector, reason)
-        return str(_("%(name)s is paused: its events wait until you resume it.", name=connector))
+        return str(
+            _("%(name)s is paused: its events wait until you resume it.", name=_label(connector))
+        )
 
     return _act(change, {"connector": connector, "reason": reason}, connector=connector)
 
@@ -198,7 +227,9 @@ def pause(connector: str) -> ResponseReturnValue:
 def resume(connector: str) -> ResponseReturnValue:
     def change(session: Session, actor: Actor) -> str:
         control.resume(session, actor, connector)
-        return str(_("%(name)s is resumed: what waited is delivered first.", name=connector))
+        return str(
+            _("%(name)s is resumed: what waited is delivered first.", name=_label(connector))
+        )
 
     return _act(change, connector=connector)
 

@@ -94,7 +94,7 @@ def test_status_shows_state_backlog_failures_and_what_waits_behind_a_dead_letter
         ("outbox.dispatch.recording", 1, 1)
     ]
     assert (stripe.state, stripe.backlog) == ("off", 1)
-    assert "No stripe connector is installed" in (stripe.message or "")
+    assert "No Stripe connector is installed" in (stripe.message or "")
     assert (totals.backlog, totals.dead) == (2, 1)
 
 
@@ -225,3 +225,24 @@ def test_status_readers_leave_the_callers_transaction_alone(plugged: Flask) -> N
             # A reader that committed would have made the pause permanent by now.
             raise RuntimeError("changed my mind")
         assert session.scalars(sa.select(ConnectorPause)).all() == []
+
+
+@pytest.mark.parametrize(
+    "backend, sheet", [("xlsx", "Local workbook"), ("google", "Google Sheets")]
+)
+def test_outbox_status_names_connectors_as_people_know_them(
+    app: Flask, database: conftest.TestDatabase, tmp_path: Path, backend: str, sheet: str
+) -> None:
+    flask_app = conftest.make_app(database, tmp_path, sheets={"backend": backend})
+    try:
+        add_events(flask_app, ["C-1"], connector="stripe")
+        result = hub(flask_app, "outbox", "status")
+    finally:
+        get_db(flask_app).dispose()
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    stripe = next(line for line in lines if line.startswith("Stripe "))
+    assert stripe.split()[1:5] == ["not", "installed", "yet", "1"]
+    assert any(line.startswith(f"{sheet} ") and "not installed yet" in line for line in lines)
+    assert "  not installed yet: No Stripe connector is installed" in result.output
+    assert not any(line.startswith(("stripe ", "sheets ")) for line in lines)

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from connectors.base import Off, PluginContext
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.models import AuditEntry, ConnectorPause, JobRun, User
 from jobs.registry import build_registry
@@ -23,6 +24,13 @@ from tests.conftest import Users, csrf_from, login, post_form, sign_in
 from tests.integration.workers import add_events, outbox, recording_log
 
 PLUGIN = "connectors.recording:recording_connector"
+
+
+def unconfigured_plugin(ctx: PluginContext) -> Off:
+    """A connector plugin that is installed but still waits for its settings."""
+    return Off("recording", "Set [recording] path (HUB_RECORDING_PATH) to turn it on.")
+
+
 PAGE = "/admin/outbox"
 
 
@@ -125,19 +133,62 @@ def test_admins_find_it_in_the_menu(admin: FlaskClient) -> None:
 # -- what it shows -------------------------------------------------------------------------
 
 
-def test_unconfigured_connectors_are_off_and_say_what_to_configure(
+def test_unconfigured_connectors_say_they_are_not_installed_yet_and_offer_no_pause(
     app: Flask, users: Users
 ) -> None:
     add_events(app, ["C-1", "C-2"], connector="stripe")
-    page = _text(_as(app, users.admin).get(PAGE))
+    page = html.unescape(_text(_as(app, users.admin).get(PAGE)))
     stripe = _section(page, "connector-stripe")
-    assert "badge-off" in stripe
-    assert "Off: No stripe connector is installed in this version of the hub" in html.unescape(
-        stripe
-    )
+    assert "badge-off" in stripe and "Not installed yet" in stripe
+    assert "Off" not in stripe
+    assert "No Stripe connector is installed in this version of the hub" in stripe
+    waiting = "2 change(s) wait for Stripe: they will be sent to it, in order, once it is set up."
+    assert waiting in stripe
+    assert "/pause" not in stripe and "Pause" not in stripe
     row = re.search(r'<tr id="row-stripe">.*?</tr>', page, re.S)
     assert row and re.findall(r'class="num[^"]*">(\d+)', row.group(0))[0] == "2"
-    assert "badge-off" in _section(page, "connector-sheets")
+    assert "Not installed yet" in row.group(0)
+    assert "Not installed yet" in _section(page, "connector-sheets")
+
+
+@pytest.mark.parametrize(
+    "backend, sheet", [("xlsx", "Local workbook"), ("google", "Google Sheets")]
+)
+def test_connectors_go_by_the_names_people_know(
+    database: conftest.TestDatabase, tmp_path: Path, users: Users, backend: str, sheet: str
+) -> None:
+    flask_app = conftest.make_app(database, tmp_path, sheets={"backend": backend})
+    try:
+        page = html.unescape(_text(_as(flask_app, users.admin).get(PAGE)))
+    finally:
+        get_db(flask_app).dispose()
+    assert '<a href="#connector-stripe">Stripe</a>' in page
+    assert f'<a href="#connector-sheets">{sheet}</a>' in page
+    assert f"<h2>{sheet} " in _section(page, "connector-sheets")
+    assert ">sheets<" not in page and ">stripe<" not in page
+
+
+def test_the_local_workbook_is_named_in_french(app: Flask, users: Users) -> None:
+    client = app.test_client()
+    login(client, users.admin)
+    page = html.unescape(client.get(PAGE).get_data(as_text=True))
+    assert '<a href="#connector-sheets">Classeur local</a>' in page
+    assert "pas encore installé" in page.lower()
+
+
+def test_a_configurable_connector_that_is_off_says_to_configure_it(
+    database: conftest.TestDatabase, tmp_path: Path, users: Users
+) -> None:
+    flask_app = conftest.make_app(
+        database, tmp_path, jobs={"extra_connectors": f"{__name__}:unconfigured_plugin"}
+    )
+    try:
+        page = html.unescape(_text(_as(flask_app, users.admin).get(PAGE)))
+    finally:
+        get_db(flask_app).dispose()
+    section = _section(page, "connector-recording")
+    assert "To configure" in section and "Set [recording] path" in section
+    assert "Pause" not in section
 
 
 def test_a_live_connector_shows_backlog_dead_letters_and_its_last_runs(
@@ -278,13 +329,13 @@ def test_bad_ids_and_unknown_connectors_get_a_clear_4xx_and_change_nothing(
 def test_a_second_pause_is_refused_and_the_reason_typed_is_kept(
     plugged: Flask, admin: FlaskClient
 ) -> None:
+    too_long = _post(admin, f"{PAGE}/connectors/recording/pause", reason="y" * 501)
+    assert too_long.status_code == 422
+    assert 'value="' + "y" * 501 + '"' in _text(too_long)
     assert _post(admin, f"{PAGE}/connectors/recording/pause").status_code == 302
     again = _post(admin, f"{PAGE}/connectors/recording/pause", reason="again")
     assert again.status_code == 409
     assert "recording is already paused." in _text(again)
-    too_long = _post(admin, f"{PAGE}/connectors/sheets/pause", reason="y" * 501)
-    assert too_long.status_code == 422
-    assert 'value="' + "y" * 501 + '"' in _text(too_long)
     assert [action for _, action, _ in _audit(plugged)] == ["connector.pause"]
 
 
@@ -349,20 +400,43 @@ def test_a_paused_connector_that_is_off_shows_both_why(plugged: Flask, admin: Fl
         _post(admin, f"{PAGE}/connectors/sheets/pause", reason="quarter close").status_code == 302
     )
     section = html.unescape(_section(_text(admin.get(PAGE)), "connector-sheets"))
-    assert "Off: No sheets connector is installed" in section
+    assert "No Local workbook connector is installed" in section
     assert "Paused by admin@example.com on" in section
     assert "Reason: quarter close" in section
-    assert "Resume sheets" in section
+    assert "Resume Local workbook" in section
 
 
 def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Users) -> None:
     client = app.test_client()
     login(client, users.admin)
     page = html.unescape(client.get(PAGE).get_data(as_text=True))
-    assert "Aucun connecteur stripe n\u2019est installé dans cette version du hub" in page
+    assert "Aucun connecteur Stripe n\u2019est installé dans cette version du hub" in page
 
 
 def test_the_old_address_leads_to_the_outbox_page(admin: FlaskClient) -> None:
     response = admin.get("/admin/sync")
     assert response.status_code == 308
     assert response.headers["Location"].endswith(PAGE)
+
+
+def test_with_demo_data_the_page_says_how_to_clear_it_before_a_live_key(
+    app: Flask, users: Users
+) -> None:
+    client = _as(app, users.admin)
+    assert "hub demo clear" not in _text(client.get(PAGE))
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            session.add(User(email="admin@conciergerie.example", name="Demo", role="admin"))
+    page = html.unescape(_text(client.get(PAGE)))
+    assert "This hub still holds the demo data of `hub init --demo`." in page
+    assert "run `hub demo clear` on the server" in page
+
+
+def test_a_connector_not_installed_is_named_in_french_in_its_reason(
+    app: Flask, users: Users
+) -> None:
+    client = app.test_client()
+    login(client, users.admin)
+    section = _section(html.unescape(client.get(PAGE).get_data(as_text=True)), "connector-sheets")
+    assert "Aucun connecteur Classeur local n\u2019est installé" in section

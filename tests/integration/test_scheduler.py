@@ -20,7 +20,7 @@ from jobs import guards
 from jobs.registry import JobRegistry, UnknownJob, build_registry
 from jobs.runs import run_job
 from jobs.spec import JobContext, JobSpec, RunCounts
-from jobs.worker import Worker
+from jobs.worker import HEARTBEAT_JOB, Worker
 from tests import conftest
 from tests.integration.workers import add_events, recorder
 from tests.waiting import wait_until
@@ -169,8 +169,9 @@ def test_the_worker_runs_each_job_in_the_app_context_one_instance_at_a_time(app:
     worker.start()
     try:
         assert done.wait(timeout=20)
-        (job,) = worker.scheduler.get_jobs()
-        assert (job.max_instances, job.coalesce) == (1, True)
+        jobs = {job.id: job for job in worker.scheduler.get_jobs()}
+        assert set(jobs) == {"test.job", HEARTBEAT_JOB}
+        assert {(job.max_instances, job.coalesce) for job in jobs.values()} == {(1, True)}
     finally:
         worker.stop()
     assert seen == [(True, True)]

@@ -121,7 +121,7 @@ def test_readyz_shows_the_outbox_to_a_signed_in_admin_or_a_token(app: Flask, use
     admin = app.test_client()
     login(admin, users.admin)
     status, body = _ready(admin)
-    assert status == 200 and set(body) == {"status", "database", "outbox"}
+    assert status == 200 and set(body) == {"status", "database", "outbox", "worker"}
     assert body["outbox"] == {
         "backlog": 0,
         "in_flight": 0,

@@ -138,3 +138,12 @@ def test_serve_told_not_to_embed_the_worker_starts_none(
     server = serve(*args, **jobs)
     assert _workers_of(server.process.pid) == []
     assert server.stop() == 0
+
+
+def test_stopping_the_server_logs_the_embedded_worker_stopped_once(serve: Serve) -> None:
+    server = serve()
+    assert _workers_of(server.process.pid), server.log()
+
+    assert server.stop() == 0, server.log()
+    lines = [line for line in server.log().splitlines() if "embedded worker stopped" in line]
+    assert len(lines) == 1, server.log()

@@ -17,7 +17,7 @@ from hub.logs import JsonFormatter
 from jobs.failures import failures
 from jobs.registry import JobRegistry
 from jobs.spec import JobContext, JobSpec, RunCounts
-from jobs.worker import Worker
+from jobs.worker import HEARTBEAT_JOB, Worker
 from tests import conftest
 from tests.integration.workers import wait_until
 
@@ -86,14 +86,16 @@ def test_a_database_outage_logs_one_line_per_job_not_a_traceback_per_run(
     worker.start()
     try:
         # Many failed runs of each job (the loud one fails to record its start already).
-        assert wait_until(lambda: len(runs) >= 10 and len(worker_failures(kept)) >= 2)
+        assert wait_until(lambda: len(runs) >= 10 and len(worker_failures(kept)) >= 3)
         assert wait_until(lambda: len(runs) >= 20)
     finally:
         worker.stop()
     errors = worker_failures(kept)
+    # The worker's heartbeat fails too, and is logged the same way: once.
     assert sorted((str(line["job"]), line["msg"]) for line in errors) == [
         ("test.loud", "job failed"),
         ("test.quiet", "job failed"),
+        (HEARTBEAT_JOB, "job failed"),
     ]
     assert all("OperationalError" in str(line["error"]) for line in errors)
     assert all("Traceback" in str(line["exc"]) for line in errors)
