@@ -185,3 +185,33 @@ def test_every_page_fits_the_screen_with_nothing_cut_off(
             screenshot(page, f"{role}-{name}")
     finally:
         context.close()
+
+
+def test_a_providers_missions_show_the_next_days_first_and_fold_what_is_done(
+    live_server: str, phone: Page, site: Site
+) -> None:
+    _sign_in(phone, live_server, DEMO_PROVIDER)
+    phone.goto(f"{live_server}/missions")
+
+    # The demo's provider had a page 14,000 px tall; today and the next three days now come first.
+    height = phone.evaluate("document.documentElement.scrollHeight")
+    assert height < 5000, height
+    first = phone.locator(".missions > .mission-day").first
+    assert "mission-day-today" in (first.get_attribute("class") or "")
+    done = phone.locator("details.mission-day-done")
+    assert done.get_attribute("open") is None
+    assert not done.locator(".mission").first.is_visible()
+    done.locator("summary").click()
+    assert done.locator(".mission").first.is_visible()
+    assert_fits(phone)
+
+    # The later missions are one plain link away, without JavaScript.
+    shown = phone.locator(".mission-scheduled").count()
+    more = phone.locator(".missions .more a")
+    label = more.inner_text()
+    more.click()
+    phone.wait_for_load_state()
+    later = int("".join(ch for ch in label if ch.isdigit()))
+    assert phone.locator(".mission-scheduled").count() == shown + later
+    assert_fits(phone)
+    screenshot(phone, "provider-missions-all")
