@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, session
 from flask_babel import Babel, format_date, format_time, gettext
+from markupsafe import Markup
 
 from hub.db import business_zone, get_session
 from hub.errors import N_, HubError, InvalidInput, TransitionError
@@ -97,6 +98,11 @@ def format_when(value: datetime | None) -> str:
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
 
+def ref_text(ref: str) -> Markup:
+    """A reference set in running text, kept on one line ("C-2026-000151" never splits)."""
+    return Markup('<span class="ref">%s</span>') % ref
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale)
     app.add_template_global(status_label, "status_label")
@@ -113,6 +119,7 @@ def init_app(app: Flask) -> None:
     def _vat(bp: int) -> str:
         return format_vat(bp)
 
+    app.add_template_global(ref_text, "ref_text")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_when, "when")
 
