@@ -72,3 +72,12 @@ def test_pages_link_the_icon(app: Flask) -> None:
     with app.test_client().get("/static/favicon.svg") as svg:
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
         assert svg.get_data().startswith(b"<svg")
+
+
+def test_an_orders_reference_stays_whole_in_its_heading_and_plain_in_the_title(
+    signed_in: SignIn, ref: str
+) -> None:
+    html = signed_in("concierge").get(f"/orders/{ref}").get_data(as_text=True)
+
+    assert f'<h1>Order <span class="ref">{ref}</span>' in html
+    assert f"<title>Order {ref} · " in html
