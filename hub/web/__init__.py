@@ -9,6 +9,7 @@ def init_web(app: Flask) -> None:
     """Register extensions, security, translations and every page blueprint."""
     from hub.web import (
         admin,
+        assets,
         auth,
         board,
         customers,
@@ -28,6 +29,7 @@ def init_web(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     health.init_app(app)
+    assets.init_app(app)
     board.init_app(app)
     customers.init_app(app)
     orders.init_app(app)

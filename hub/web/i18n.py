@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, session
-from flask_babel import Babel, format_datetime, gettext
+from flask_babel import Babel, format_date, format_time, gettext
+from markupsafe import Markup
 
 from hub.db import business_zone, get_session
 from hub.errors import N_, HubError, InvalidInput, TransitionError
 from hub.money import format_cents, format_quantity, format_vat
 
 LANGUAGES = ("fr", "en")
+#: The formats each language is shown in: English reads dates day first, as in the UK.
+_FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def _select_locale() -> str:
     """Use the language the person picked (kept in their session), else the configured one."""
     chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return str(chosen)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if chosen not in LANGUAGES:
+        chosen = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _FORMAT_LOCALES.get(str(chosen), str(chosen))
 
 
 def current_language() -> str:
@@ -83,6 +86,23 @@ def local_time(value: datetime | None) -> datetime | None:
     return value.astimezone(business_zone(get_session()))
 
 
+def format_day(value: date | datetime | None) -> str:
+    """A day as every page writes it: "mardi 1 décembre 2026", "Tuesday 1 December 2026"."""
+    return "" if value is None else str(format_date(value, "full"))
+
+
+def format_when(value: datetime | None) -> str:
+    """A moment as every page writes it, in the business's time zone: "1 déc. 2026, 13:15"."""
+    if value is None:
+        return ""
+    return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
+
+
+def ref_text(ref: str) -> Markup:
+    """A reference set in running text, kept on one line ("C-2026-000151" never splits)."""
+    return Markup('<span class="ref">%s</span>') % ref
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale)
     app.add_template_global(status_label, "status_label")
@@ -99,9 +119,14 @@ def init_app(app: Flask) -> None:
     def _vat(bp: int) -> str:
         return format_vat(bp)
 
-    @app.template_filter("when")
-    def _when(value: datetime | None, fmt: str = "short") -> str:
-        return "" if value is None else str(format_datetime(value, fmt))
+    app.add_template_global(ref_text, "ref_text")
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_when, "when")
+
+    @app.template_filter("clock")
+    def _clock(value: datetime | None) -> str:
+        """The time of day alone, where the day is already said ("13:15")."""
+        return "" if value is None else str(format_time(value, "short"))
 
     @app.template_filter("local_input")
     def _local_input(value: datetime | None) -> str:

@@ -75,12 +75,40 @@ def _card_context() -> dict[str, Any]:
     }
 
 
+#: Days shown at first after today; later ones wait behind a "see more" link.
+NEXT_DAYS = 3
+
+
+@dataclass
+class Agenda:
+    """The missions page in reading order: today and the next days, then what is left over."""
+
+    days: list[Day]
+    later: int
+    overdue: Day | None
+
+
+def agenda(days: list[Day], *, show_all: bool) -> Agenda:
+    """Put today and the next NEXT_DAYS days first; count the missions of later days, which
+    only show when asked; missions left undone on earlier days come after."""
+    overdue = next((day for day in days if day.kind == "overdue"), None)
+    dated = [day for day in days if day.kind != "overdue"]
+    today = dated[0].on
+    assert today is not None
+    shown = [
+        day for day in dated if show_all or day.on is None or (day.on - today).days <= NEXT_DAYS
+    ]
+    later = sum(len(day.missions) for day in dated if day not in shown)
+    return Agenda(days=shown, later=later, overdue=overdue)
+
+
 def _render_index(status: int = 200) -> ResponseReturnValue:
     session = get_session()
     me = current()
     days = group_by_day(open_missions(session, me.id), utcnow())
     done = recently_done(session, me.id)
-    return render_template("missions/index.html", days=days, done=done, **_card_context()), status
+    plan = agenda(days, show_all=request.args.get("all") == "1")
+    return render_template("missions/index.html", agenda=plan, done=done, **_card_context()), status
 
 
 @bp.get("/missions")

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from hub.errors import N_
 from hub.models import Order, OrderEvent
 from hub.money import format_cents, format_quantity
-from hub.web.i18n import current_language, local_time, status_label
+from hub.web.i18n import current_language, format_when, status_label
 
 _FIELD_LABELS = {
     "scheduled_at": N_("Time"),
@@ -55,7 +54,7 @@ def _when(text: str) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return text[:_MAX_TEXT]
-    return str(format_datetime(local_time(moment) if moment.tzinfo else moment, "short"))
+    return format_when(moment)
 
 
 def _value(key: str, value: Any) -> str:

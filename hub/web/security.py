@@ -30,6 +30,6 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        if request.endpoint and not request.endpoint.startswith(("static", "health.")):
+        if request.endpoint and not request.endpoint.startswith(("static", "health.", "assets.")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -509,7 +509,7 @@ def _refs(client: FlaskClient, url: str) -> list[str]:
         response = client.get(next_url)
         assert response.status_code == 200, response.get_data(as_text=True)
         html = response.get_data(as_text=True)
-        refs += re.findall(r'<td class="ref"><a href="/orders/([^"]+)">', html)
+        refs += re.findall(r'<td class="ref[^"]*"><a href="/orders/([^"]+)">', html)
         found = re.search(r'href="([^"]+)" rel="next"', html)
         next_url = found.group(1).replace("&amp;", "&") if found else None
     return refs
