@@ -16,6 +16,7 @@ def init_web(app: Flask) -> None:
         health,
         i18n,
         missions,
+        once,
         orders,
         outbox,
         requests_guard,
@@ -25,6 +26,7 @@ def init_web(app: Flask) -> None:
     security.init_app(app)
     requests_guard.init_app(app)
     errors.init_app(app)
+    once.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     health.init_app(app)
