@@ -308,3 +308,17 @@ def test_two_simultaneous_submits_of_one_form_record_once(
         stored = {customer_ref(i) for i in session.scalars(sa.select(Customer.id))}
         stored |= set(session.scalars(sa.select(Order.ref)))
     assert subjects <= stored
+
+
+def test_a_postback_of_the_order_form_keeps_its_token(app: Flask, signed_in: SignIn) -> None:
+    # Without JavaScript, "Add a line" and "Find" post the form back: still the same form.
+    client = signed_in("concierge")
+    order_form = _forms(_customer(app), 0)[1]
+    csrf, token = _rendered(client, order_form.page)
+    for action in ("add_line", "find_customer"):
+        grown = _send(client, order_form, csrf, token, action=action)
+        assert grown.status_code == 200
+        assert f'name="form_token" value="{token}"' in grown.get_data(as_text=True)
+    assert _send(client, order_form, csrf, token).status_code == 302
+    assert _send(client, order_form, csrf, token).status_code == 303
+    assert _count(app, Order) == 1
