@@ -93,8 +93,7 @@ class CreateForm:
             raise AlreadyRecorded(self.name, found.location or "/")
 
     def create(self, make: Make) -> tuple[dict[str, Any], str]:
-        """Make the record once and return what make returned; raise AlreadyRecorded if this
-        form's token already made one."""
+        """Make the record and return what make returned, or raise AlreadyRecorded if made."""
         session = get_session()
         if self.token is None:
             return make(session)
