@@ -6,12 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.api.auth import api_user
-from hub.db import get_session, write_transaction
-from hub.idempotency import Remembered, check_key, fingerprint, recall, remember
+from hub.db import get_session
+from hub.idempotency import Remembered, check_key, fingerprint, once
 
 #: Makes the record with a ledger use case (which joins the key's transaction, if any);
 #: returns the body and its Location.
@@ -38,20 +37,8 @@ def create_once(make: Create) -> Response:
         body, location = make(session)
         return _respond(Remembered(201, body, location), replayed=False)
     key = check_key(raw_key.strip())
-    user_id = api_user().id
     print_ = fingerprint(request.method, request.path, request.get_data())
-    found = recall(session, user_id, key, print_)
-    if found is not None:
-        return _respond(found, replayed=True)
-    try:
-        with write_transaction(session):
-            body, location = make(session)
-            answer = Remembered(201, body, location)
-            remember(session, user_id, key, print_, answer)
-    except IntegrityError:
-        # A concurrent retry under the same key committed first: answer what it answered.
-        found = recall(session, user_id, key, print_)
-        if found is None:
-            raise
-        return _respond(found, replayed=True)
-    return _respond(answer, replayed=False)
+    answer, replayed = once(
+        session, api_user().id, key, print_, lambda s: Remembered(201, *make(s))
+    )
+    return _respond(answer, replayed=replayed)

@@ -17,6 +17,7 @@ def init_web(app: Flask) -> None:
         health,
         i18n,
         missions,
+        once,
         orders,
         outbox,
         requests_guard,
@@ -26,6 +27,7 @@ def init_web(app: Flask) -> None:
     security.init_app(app)
     requests_guard.init_app(app)
     errors.init_app(app)
+    once.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     health.init_app(app)

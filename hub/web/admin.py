@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hub import accounts, user_admin
 from hub.db import get_session
@@ -29,6 +30,7 @@ from hub.web import admin_services
 from hub.web.auth import admin_required, current
 from hub.web.forms import collect_errors, handle_hub_errors
 from hub.web.i18n import translate_error
+from hub.web.once import CreateForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 handle_hub_errors(bp)
@@ -106,26 +108,33 @@ def _new_user(data: dict[str, Any]) -> dict[str, str]:
 @bp.post("/users")
 @admin_required
 def create_user() -> ResponseReturnValue:
+    once = CreateForm.posted("user")
+    # Before the fields: Back brings the form again with its password field empty.
+    once.check_repeat()
     form = {key: request.form.get(key, "") for key in ("email", "name", "role", "password")}
     kept = {key: value for key, value in form.items() if key != "password"}
     fields, errors = collect_errors(_new_user, form, _USER_STAND_INS)
     if fields is None:
         return _users_page(kept, errors, 422)
-    session = get_session()
     # Hashed before the transaction: argon2 is slow and must not hold SQLite's write lock.
     password_hash = accounts.passwords(current_app).hash(fields["password"])
-    try:
+
+    def add(session: Session) -> tuple[dict[str, Any], str]:
         user = user_admin.add_user(
             session, fields["email"], fields["role"], fields["name"], password_hash=password_hash
         )
+        return {"name": user.name}, url_for("admin.user", user_id=user.id)
+
+    try:
+        made, where = once.create(add)
     except InvalidInput as exc:
         return _users_page(kept, field_errors(exc), exc.http_status)
     except IntegrityError:
         # Two admins adding the same e-mail at once: the unique index decides.
         error = InvalidInput(N_("A user with this e-mail already exists."), field="email")
         return _users_page(kept, field_errors(error), error.http_status)
-    flash(_("%(name)s can now sign in.", name=user.name), "success")
-    return redirect(url_for("admin.user", user_id=user.id))
+    flash(_("%(name)s can now sign in.", name=made["name"]), "success")
+    return redirect(where)
 
 
 def _user_page(
@@ -216,10 +225,18 @@ def set_active(user_id: int) -> ResponseReturnValue:
 @bp.post("/users/<int:user_id>/tokens")
 @admin_required
 def create_token(user_id: int) -> ResponseReturnValue:
+    once = CreateForm.posted("token")
+    once.check_repeat()
     raw_label = request.form.get("label", "")
-    session = get_session()
+    # The secret is shown on this answer only; the remembered answer keeps where, not what.
+    given: list[tuple[User, str]] = []
+
+    def give(session: Session) -> tuple[dict[str, Any], str]:
+        given.append(user_admin.give_token(session, user_id, raw_label))
+        return {}, url_for("admin.user", user_id=user_id)
+
     try:
-        person, token = user_admin.give_token(session, user_id, raw_label)
+        once.create(give)
     except (InvalidInput, Conflict) as exc:
         return _user_page(
             _load_user(user_id),
@@ -227,6 +244,7 @@ def create_token(user_id: int) -> ResponseReturnValue:
             form={"label": raw_label},
             status=exc.http_status,
         )
+    person, token = given[0]
     flash(_("Copy this token now: it will not be shown again."), "success")
     return _user_page(person, new_token=token)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hub.db import get_session
 from hub.errors import N_, InvalidInput, NotFound
@@ -16,6 +19,7 @@ from hub.money import format_cents_plain, format_vat
 from hub.web.auth import admin_required
 from hub.web.forms import collect_errors
 from hub.web.i18n import translate_error
+from hub.web.once import CreateForm
 
 FIELDS = ("code", "label", "unit", "unit_price", "vat_bp")
 # Valid values swapped in for a bad field, so one submission reports every bad field.
@@ -87,21 +91,28 @@ def services() -> ResponseReturnValue:
 
 @admin_required
 def create_service() -> ResponseReturnValue:
+    once = CreateForm.posted("service")
+    once.check_repeat()
     form = {key: request.form.get(key, "") for key in FIELDS}
     data, errors = collect_errors(ServiceInput.parse, form, _STAND_INS)
     if data is None:
         return _list_page(form, errors, 422)
-    session = get_session()
+
+    def add(session: Session) -> tuple[dict[str, Any], str]:
+        catalogue.create_service(session, data)
+        # The list, as before tokens: the new service shows in it, ready to edit or retire.
+        return {}, url_for("admin.services")
+
     try:
-        service = catalogue.create_service(session, data)
+        _made, where = once.create(add)
     except InvalidInput as exc:
         return _list_page(form, {exc.field or "": translate_error(exc)}, exc.http_status)
     except IntegrityError:
         # Two admins adding the same code at once: the unique index decides.
         error = InvalidInput(N_("The code %(code)s is already taken."), code=data.code)
         return _list_page(form, {"code": translate_error(error)}, error.http_status)
-    flash(_("%(label)s is in the catalogue.", label=service.label), "success")
-    return redirect(url_for("admin.services"))
+    flash(_("%(label)s is in the catalogue.", label=data.label), "success")
+    return redirect(where)
 
 
 @admin_required

@@ -34,6 +34,7 @@ from hub.models import Customer
 from hub.web.auth import current, staff_required
 from hub.web.forms import handle_hub_errors, parse_version
 from hub.web.i18n import translate_error, translate_fields
+from hub.web.once import CreateForm
 
 bp = Blueprint("customers", __name__)
 handle_hub_errors(bp)
@@ -118,18 +119,24 @@ def search() -> ResponseReturnValue:
     return response
 
 
+def _created(customer: Customer) -> tuple[dict[str, Any], str]:
+    return {"id": customer.id}, url_for("customers.view", customer_id=customer.id)
+
+
 @bp.route("/customers/new", methods=["GET", "POST"])
 @staff_required
 def new() -> ResponseReturnValue:
     values = {name: "" for name in FIELDS}
     errors: dict[str, str] = {}
     if request.method == "POST":
+        form = CreateForm.posted("customer")
+        form.check_repeat()
         values = form_values()
         data, errors = parse_customer(values)
         if data is not None:
-            customer = create_customer(get_session(), data)
-            flash(_("Customer %(name)s created.", name=customer.name), "success")
-            return redirect(url_for("customers.view", customer_id=customer.id))
+            _made, where = form.create(lambda session: _created(create_customer(session, data)))
+            flash(_("Customer %(name)s created.", name=data.name), "success")
+            return redirect(where)
     status = 422 if errors else 200
     return render_template("customers/form.html", values=values, errors=errors), status
 

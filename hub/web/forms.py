@@ -18,6 +18,7 @@ from hub.web.i18n import translate_error
 T = TypeVar("T")
 
 _TITLES = {
+    400: N_("The form could not be read"),
     403: N_("Not allowed"),
     404: N_("Not found"),
     409: N_("Changed meanwhile"),

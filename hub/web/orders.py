@@ -24,6 +24,7 @@ from hub.models import BillingStatus, Order, OrderStatus
 from hub.web.auth import current, staff_required
 from hub.web.forms import handle_hub_errors, parse_local_datetime, parse_version
 from hub.web.i18n import status_label, translate_error
+from hub.web.once import CreateForm
 from hub.web.order_filters import FILTERS, page_size, read_filters
 from hub.web.order_form import (
     OrderForm,
@@ -109,6 +110,10 @@ def _render_form(form: OrderForm, status: int, **extra: Any) -> ResponseReturnVa
     ), status
 
 
+def _placed(order: Order) -> tuple[dict[str, Any], str]:
+    return {"ref": order.ref}, url_for("orders.view", ref=order.ref)
+
+
 @bp.route("/orders/new", methods=["GET", "POST"])
 @staff_required
 def new() -> ResponseReturnValue:
@@ -123,18 +128,23 @@ def new() -> ResponseReturnValue:
         if action == "add_line":
             form.add_row()
         return _render_form(form, 200, customers=customer_choices(session, form))
+    once = CreateForm.posted("order")
+    once.check_repeat()
     past = unconfirmed_past(form.scheduled_at, form.confirm_past)
     if past is not None:
         # Stores nothing: the concierge corrects the date, or confirms it and saves again.
         return _render_form(form, 200, customers=customer_choices(session, form), past_when=past)
     raw = raw_order(form)
+    zone = business_zone(session)
     try:
-        order = place_order(session, _actor(), raw.data, local_zone=business_zone(session))
+        made, where = once.create(
+            lambda s: _placed(place_order(s, _actor(), raw.data, local_zone=zone))
+        )
     except InvalidInput as exc:
         place_errors(form, raw, exc)
         return _render_form(form, 422, customers=customer_choices(session, form))
-    flash(_("Order %(ref)s recorded.", ref=order.ref), "success")
-    return redirect(url_for("orders.view", ref=order.ref))
+    flash(_("Order %(ref)s recorded.", ref=made["ref"]), "success")
+    return redirect(where)
 
 
 # -- the order page and its actions --------------------------------------------------------
