@@ -12,6 +12,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.conftest import PASSWORD
+
 if TYPE_CHECKING:
     # Types only: Playwright is loaded when a browser test runs.
     from playwright.sync_api import Browser, Page, ViewportSize
@@ -63,3 +65,24 @@ def phone(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(params=[375, 1280], ids=["phone", "desktop"])
+def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """A fresh French browser page, once phone-sized (375 px) and once desktop-sized (1280 px)."""
+    width: int = request.param
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form and wait for the page it leads to."""
+    page.goto(f"{base}/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("button.primary")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.url

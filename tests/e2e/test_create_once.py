@@ -64,16 +64,6 @@ def slow_server(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(params=[375, 1280], ids=["phone", "desktop"])
-def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    """A fresh French browser context at phone and at desktop width."""
-    context = browser.new_context(viewport={"width": request.param, "height": 800}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def _customer(app: Flask) -> int:
     with app.app_context():
         session = get_session()

@@ -13,20 +13,14 @@ from flask import Flask
 
 from hub.db import get_session
 from hub.models import Customer, Order, OrderEvent, OutboxRow
-from tests.conftest import PASSWORD, Users
+from tests.conftest import Users
+from tests.e2e.conftest import sign_in
 
 if TYPE_CHECKING:
     # Types only: Playwright is loaded when a browser test runs.
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("button.primary")
 
 
 def _no_sideways_scroll(page: Page) -> None:
@@ -41,7 +35,7 @@ def test_concierge_records_an_order_and_the_provider_marks_it_done_on_phones(
     when = min(now + timedelta(hours=2), now.replace(hour=23, minute=59)).replace(second=0)
 
     # The concierge records a new customer and their order in one form.
-    _sign_in(phone, live_server, users.concierge.email)
+    sign_in(phone, live_server, users.concierge.email)
     phone.wait_for_url(f"{live_server}/board")
     phone.goto(f"{live_server}/orders/new")
     _no_sideways_scroll(phone)
@@ -65,7 +59,7 @@ def test_concierge_records_an_order_and_the_provider_marks_it_done_on_phones(
     # The provider sees the mission on their phone, confirms, and taps "Mark as done".
     provider_context = browser.new_context(viewport={"width": 375, "height": 740})
     mission_page = provider_context.new_page()
-    _sign_in(mission_page, live_server, users.provider.email)
+    sign_in(mission_page, live_server, users.provider.email)
     mission_page.wait_for_url(f"{live_server}/missions")
     _no_sideways_scroll(mission_page)
     card = mission_page.locator(".mission", has_text=ref)

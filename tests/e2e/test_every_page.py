@@ -25,6 +25,7 @@ from jobs.registry import build_registry
 from jobs.runs import run_job
 from tests import conftest
 from tests.conftest import PASSWORD, Users
+from tests.e2e.conftest import sign_in
 from tests.e2e.layout import assert_fits, screenshot
 from tests.factories import make_customer, make_order
 from tests.integration.workers import add_events, recording_log
@@ -144,15 +145,6 @@ def _pages(role: str, site: Site) -> list[tuple[str, str]]:
     return [("missions", "/missions"), ("mission", "/missions/" + site.mission_ref)]
 
 
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.url
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role", ["admin", "concierge", "provider"])
 def test_every_page_fits_the_screen_with_nothing_cut_off(
@@ -174,12 +166,12 @@ def test_every_page_fits_the_screen_with_nothing_cut_off(
         email = {"admin": users.admin.email, "concierge": users.concierge.email}.get(
             role, DEMO_PROVIDER
         )
-        _sign_in(page, live_server, email)
+        sign_in(page, live_server, email)
         for name, address in _pages(role, site):
             if role == "provider" and name == "mission":
                 # The long-named customer's mission belongs to the tests' own provider.
                 page.context.clear_cookies()
-                _sign_in(page, live_server, users.provider.email)
+                sign_in(page, live_server, users.provider.email)
             page.goto(f"{live_server}{address}")
             assert_fits(page)
             screenshot(page, f"{role}-{name}")
@@ -190,7 +182,7 @@ def test_every_page_fits_the_screen_with_nothing_cut_off(
 def test_a_providers_missions_show_the_next_days_first_and_fold_what_is_done(
     live_server: str, phone: Page, site: Site
 ) -> None:
-    _sign_in(phone, live_server, DEMO_PROVIDER)
+    sign_in(phone, live_server, DEMO_PROVIDER)
     phone.goto(f"{live_server}/missions")
 
     # The demo's provider had a page 14,011 px tall; today and the next three days now come first

@@ -7,7 +7,6 @@ with a reason the history shows; cancelling asks for a reason and a confirmation
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,36 +15,18 @@ from flask import Flask
 
 from hub.db import get_session
 from hub.ledger.order_access import get_order
-from tests.conftest import PASSWORD, Users
+from tests.conftest import Users
+from tests.e2e.conftest import sign_in
 from tests.factories import make_customer, make_order
 from tests.integration.test_pages_missions import make_mission
 
 if TYPE_CHECKING:
     # Types only: Playwright is loaded when a browser test runs.
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
 WIDTHS = [375, 1280]
-
-
-@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
-def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    """A fresh French browser page, once phone-sized (375 px) and once desktop-sized (1280 px)."""
-    width: int = request.param
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_load_state()
 
 
 def _fits(page: Page) -> None:
@@ -83,7 +64,7 @@ def test_a_provider_cannot_close_a_future_mission_and_confirms_todays(
     later = make_mission(
         app, users, name="Client d'après-demain", when=datetime.now(UTC) + timedelta(days=2)
     )
-    _sign_in(page, live_server, users.provider.email)
+    sign_in(page, live_server, users.provider.email)
     page.wait_for_url(f"{live_server}/missions")
     _fits(page)
 
@@ -126,7 +107,7 @@ def test_a_concierge_reopens_a_mission_closed_by_mistake(
 ) -> None:
     page = sized_page
     ref = _done_order(app, users)
-    _sign_in(page, live_server, users.concierge.email)
+    sign_in(page, live_server, users.concierge.email)
     page.goto(f"{live_server}/orders/{ref}")
     _fits(page)
     form = page.locator(f'form[action="/orders/{ref}/reopen"]')
@@ -153,7 +134,7 @@ def test_cancelling_asks_for_a_reason_and_a_confirmation_first(
 ) -> None:
     page = sized_page
     ref = _done_order(app, users)
-    _sign_in(page, live_server, users.concierge.email)
+    sign_in(page, live_server, users.concierge.email)
     page.goto(f"{live_server}/orders/{ref}")
     form = page.locator(f'form[action="/orders/{ref}/cancel"]')
     button = form.locator("button.danger")

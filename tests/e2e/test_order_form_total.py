@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,33 +10,15 @@ from flask import Flask
 from hub.db import get_session
 from hub.ledger.order_access import get_order
 from hub.money import format_cents
-from tests.conftest import PASSWORD, Users
+from tests.conftest import Users
+from tests.e2e.conftest import sign_in
 from tests.factories import make_customer
 
 if TYPE_CHECKING:
     # Types only: Playwright is loaded when a browser test runs.
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(params=[375, 1280], ids=["phone", "desktop"])
-def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
-    """A fresh French browser context at 375 px, then at 1280 px."""
-    width: int = request.param
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/board")
 
 
 def _total(page: Page) -> str:
@@ -49,7 +30,7 @@ def test_the_running_total_follows_the_lines_and_equals_the_stored_total(
 ) -> None:
     page = sized_page
     customer_id = make_customer(app, name="Jeanne Martin")
-    _sign_in(page, live_server, users.concierge.email)
+    sign_in(page, live_server, users.concierge.email)
     page.goto(f"{live_server}/orders/new?customer_id={customer_id}")
     lang = page.evaluate("document.documentElement.lang")
     assert _total(page) == format_cents(0, lang)
@@ -90,7 +71,7 @@ def test_a_customer_beyond_the_newest_is_found_as_one_types_and_chosen_by_keyboa
     oldest = make_customer(app, name="Zoé <b>Lambert</b>", email=None, phone="06 12 34 56 78")
     for number in range(25):
         make_customer(app, name=f"Client {number:02d}", email=f"c{number}@example.com")
-    _sign_in(page, live_server, users.concierge.email)
+    sign_in(page, live_server, users.concierge.email)
     page.goto(f"{live_server}/orders/new")
     assert page.locator(f'#f-customer_id option[value="{oldest}"]').count() == 0
 
