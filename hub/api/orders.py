@@ -7,6 +7,7 @@ scheduled day on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, request, url_for
@@ -34,6 +35,7 @@ from hub.ledger.fulfilment import cancel_order, complete_order, reopen_order, sc
 from hub.ledger.order_access import get_visible_order
 from hub.ledger.orders import patch_order, place_order
 from hub.ledger.queries import MAX_LIMIT, list_orders
+from hub.models import Order
 
 
 @bp.post("/orders")
@@ -110,25 +112,21 @@ def complete(ref: str) -> ResponseReturnValue:
     return order_response(session, done, current)
 
 
-@bp.post("/orders/<ref>/cancel")
-def cancel(ref: str) -> ResponseReturnValue:
+def _move_with_reason(ref: str, move: Callable[..., Order]) -> ResponseReturnValue:
+    """Parse a staff move that takes a reason and a version (cancel, reopen), then apply it."""
     current = require_staff()
     body = json_body()
     version = expected_version(body)
     session = get_session()
-    cancelled = cancel_order(
-        session, current, order_ref(ref), body.get("reason"), expected_version=version
-    )
-    return order_response(session, cancelled, current)
+    moved = move(session, current, order_ref(ref), body.get("reason"), expected_version=version)
+    return order_response(session, moved, current)
+
+
+@bp.post("/orders/<ref>/cancel")
+def cancel(ref: str) -> ResponseReturnValue:
+    return _move_with_reason(ref, cancel_order)
 
 
 @bp.post("/orders/<ref>/reopen")
 def reopen(ref: str) -> ResponseReturnValue:
-    current = require_staff()
-    body = json_body()
-    version = expected_version(body)
-    session = get_session()
-    reopened = reopen_order(
-        session, current, order_ref(ref), body.get("reason"), expected_version=version
-    )
-    return order_response(session, reopened, current)
+    return _move_with_reason(ref, reopen_order)
