@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from connectors.errors import ConnectorError, PermanentError
+from connectors.facts import Fact
 
 #: A topic entry meaning "every topic", for test and demo connectors.
 ANY_TOPIC = "*"
@@ -36,18 +37,30 @@ class Event:
     attempt: int
     created_at: datetime
 
-    @property
-    def idempotency_key(self) -> str:
-        """Return a key that stays the same across every attempt to deliver this event."""
-        return f"hub-outbox-{self.id}"
+    def step_key(self, step: str) -> str:
+        """Return the idempotency key of one step of this delivery: ``hub-<row>-<step>``.
+
+        It is the same on every attempt, so a retry of a half-done delivery replays the steps
+        already done (the vendor answers with the first response) and goes on with the rest.
+        """
+        if not step or not step.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"step names are short words, not {step!r}")
+        return f"hub-{self.id}-{step}"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of delivering one event: ``error`` is None when it was delivered."""
+    """The result of delivering one event: ``error`` is None when it was delivered.
+
+    ``facts`` are what the vendor answered that the ledger keeps (a Stripe customer id, an
+    invoice number and its links): plain frozen dataclasses from ``connectors.facts``. The
+    dispatcher hands them to the ledger in the transaction that records the delivery, so the
+    ledger learns them exactly when the row is marked delivered.
+    """
 
     event_id: int
     error: ConnectorError | None = None
+    facts: tuple[Fact, ...] = ()
 
     @property
     def delivered(self) -> bool:
@@ -79,8 +92,8 @@ class SingleEventConnector:
     topics: frozenset[str] = frozenset()
     max_batch: int = 1
 
-    def deliver_one(self, event: Event) -> None:
-        """Deliver one event, or raise a ``ConnectorError`` saying why not."""
+    def deliver_one(self, event: Event) -> Sequence[Fact] | None:
+        """Deliver one event and return the facts learnt, or raise a ``ConnectorError``."""
         raise NotImplementedError
 
     def deliver(self, events: Sequence[Event]) -> Sequence[Outcome]:
@@ -88,11 +101,11 @@ class SingleEventConnector:
         outcomes = []
         for event in events:
             try:
-                self.deliver_one(event)
+                facts = self.deliver_one(event)
             except ConnectorError as exc:
                 outcomes.append(Outcome(event.id, exc))
             else:
-                outcomes.append(Outcome(event.id))
+                outcomes.append(Outcome(event.id, facts=tuple(facts or ())))
         return outcomes
 
 

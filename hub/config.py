@@ -80,7 +80,27 @@ class StripeSettings:
     billing_mode: str = "per_order"
     collection_method: str = "send_invoice"
     days_until_due: int = 14
-    requests_per_second: float = 20.0
+    # 0 means Stripe's pace for the key: 20 requests per second with a test key, 80 live.
+    requests_per_second: float = 0.0
+    # A per-order invoice waits this long after the order is done: a mission reopened
+    # meanwhile costs nothing in Stripe.
+    per_order_delay_minutes: float = 15.0
+    # A credit note for a paid invoice is refunded to the card ("refund") or credited to
+    # the customer's Stripe balance ("customer_balance").
+    refund_to: str = "customer_balance"
+    reconcile_interval_minutes: int = 60
+
+    @property
+    def live(self) -> bool:
+        """Tell whether the key is a live one (its events and objects are live mode)."""
+        return self.api_key.startswith(("sk_live_", "rk_live_"))
+
+    @property
+    def rate(self) -> float:
+        """Return the requests per second the connector allows itself."""
+        if self.requests_per_second > 0:
+            return self.requests_per_second
+        return 80.0 if self.live else 20.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,10 @@ class SheetsSettings:
     spreadsheet_id: str = ""
     service_account_file: str = ""
     writes_per_minute: int = 50
+    # The summary tabs are rewritten at most this often (and after each batch of orders).
+    summary_interval_minutes: float = 5.0
+    # Duplicate references found in the orders tab are reported; with this on, removed too.
+    remove_duplicates: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +193,8 @@ class Config:
             raise ConfigError("[hub] language must be 'fr' or 'en'.")
         if self.stripe.billing_mode not in ("per_order", "weekly", "monthly"):
             raise ConfigError("[stripe] billing_mode must be per_order, weekly or monthly.")
+        if self.stripe.refund_to not in ("refund", "customer_balance"):
+            raise ConfigError("[stripe] refund_to must be 'refund' or 'customer_balance'.")
         if self.sheets.backend not in ("xlsx", "google"):
             raise ConfigError("[sheets] backend must be 'xlsx' or 'google'.")
         try:
@@ -185,7 +211,6 @@ class Config:
         positive: dict[str, float] = {
             "hub.login_max_failures": self.hub.login_max_failures,
             "hub.login_lockout_seconds": self.hub.login_lockout_seconds,
-            "stripe.requests_per_second": self.stripe.requests_per_second,
             "sheets.writes_per_minute": self.sheets.writes_per_minute,
             "jobs.dispatch_interval_seconds": self.jobs.dispatch_interval_seconds,
             "jobs.heartbeat_seconds": self.jobs.heartbeat_seconds,
@@ -204,10 +229,14 @@ class Config:
                 raise ConfigError(f"[{section}] {key} must be greater than 0, not {value!r}.")
         non_negative: dict[str, float] = {
             "stripe.days_until_due": self.stripe.days_until_due,
+            "stripe.requests_per_second": self.stripe.requests_per_second,
+            "stripe.per_order_delay_minutes": self.stripe.per_order_delay_minutes,
+            "stripe.reconcile_interval_minutes": self.stripe.reconcile_interval_minutes,
+            "sheets.summary_interval_minutes": self.sheets.summary_interval_minutes,
             "hub.trusted_proxies": self.hub.trusted_proxies,
         }
         for name, value in non_negative.items():
-            if value < 0:
+            if not value >= 0:  # also refuses NaN
                 section, key = name.split(".")
                 raise ConfigError(f"[{section}] {key} must be 0 or more, not {value!r}.")
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Connector, Event, Outcome, takes_topic, unknown_topic
 from connectors.errors import ConnectorError, PermanentError, TransientError
+from connectors.facts import Fact
 from hub.db import utcnow, write_transaction
 from hub.models import ConnectorPause, JobRun, OutboxStatus
 from jobs.claims import Claim, claim, hand_over, release, settle, settle_delivered
@@ -62,13 +63,19 @@ CLAIM_SHARE_OF_LEASE = 0.5
 Started = Callable[[], int | None]
 
 
+#: The ledger's side of a delivery: records the facts a connector learnt (a Stripe invoice
+#: number, a customer id) in the transaction that marks the row delivered.
+FactSink = Callable[[Session, Event, tuple[Fact, ...]], None]
+
+
 @dataclass(frozen=True)
 class DispatchSettings:
-    """How a dispatcher claims: rows per claim, lease length, and when to give up."""
+    """How a dispatcher claims: rows per claim, lease length, when to give up, facts' sink."""
 
     batch_size: int
     lease_seconds: float
     policy: RetryPolicy
+    facts: FactSink | None = None
 
 
 def is_paused(session: Session, connector: str) -> bool:
@@ -86,25 +93,48 @@ def _failure(exc: BaseException) -> tuple[ConnectorError, str]:
     return TransientError(f"Unexpected {type(exc).__name__} in the connector: {exc}"), text
 
 
-def _call(connector: Connector, events: Sequence[Event]) -> dict[int, BaseException | None]:
-    """Call the connector once and map each event to its error, or None when delivered."""
+#: What the connector said of one event: the error (None when delivered) and the facts learnt.
+Result = tuple[BaseException | None, tuple[Fact, ...]]
+
+
+def _call(connector: Connector, events: Sequence[Event]) -> dict[int, Result]:
+    """Call the connector once and map each event to its error (None when delivered) and facts."""
     wanted = [e for e in events if takes_topic(connector, e.topic)]
-    results: dict[int, BaseException | None] = {
-        e.id: unknown_topic(connector, e) for e in events if not takes_topic(connector, e.topic)
+    results: dict[int, Result] = {
+        e.id: (unknown_topic(connector, e), ())
+        for e in events
+        if not takes_topic(connector, e.topic)
     }
     if not wanted:
         return results
     try:
         outcomes: Sequence[Outcome] = connector.deliver(wanted)
     except Exception as exc:
-        return results | {e.id: exc for e in wanted}
+        return results | {e.id: (exc, ()) for e in wanted}
     for outcome in outcomes:
-        results[outcome.event_id] = outcome.error
+        results[outcome.event_id] = (outcome.error, tuple(outcome.facts))
     for event in wanted:
         results.setdefault(
-            event.id, TransientError(f"The {connector.name} connector gave no outcome.")
+            event.id, (TransientError(f"The {connector.name} connector gave no outcome."), ())
         )
     return results
+
+
+def _apply_facts(
+    session: Session, sink: FactSink | None, event: Event, facts: tuple[Fact, ...]
+) -> BaseException | None:
+    """Hand a delivered event's facts to the ledger in a savepoint; return what went wrong."""
+    if sink is None or not facts:
+        return None
+    try:
+        with session.begin_nested():
+            sink(session, event, facts)
+    except Exception as exc:
+        # The vendor holds the effect but the ledger could not record it: retry the delivery,
+        # whose idempotency keys replay the vendor's answer, and keep the traceback.
+        log.exception("facts not recorded", extra={"fields": {"outbox_id": event.id}})
+        return exc
+    return None
 
 
 def _failed_values(
@@ -131,15 +161,20 @@ def _failed_values(
 def _record(
     session: Session,
     claimed: Claim,
-    delivered: Sequence[tuple[Event, BaseException | None]],
+    results: Sequence[tuple[Event, Result]],
     settings: DispatchSettings,
     jitter: Jitter,
     run_id: int | None,
 ) -> RunCounts:
     now = utcnow()
     tally = {"delivered": 0, "retried": 0, "dead": 0}
-    done = [event.id for event, error in delivered if error is None]
     with write_transaction(session):
+        delivered: list[tuple[Event, BaseException | None]] = []
+        for event, (error, facts) in results:
+            if error is None:
+                error = _apply_facts(session, settings.facts, event, facts)
+            delivered.append((event, error))
+        done = [event.id for event, error in delivered if error is None]
         # Successes share their new values: one statement for all of them.
         settled = set(settle_delivered(session, done, claimed.token, now))
         tally["delivered"] = len(settled)
@@ -208,7 +243,7 @@ def dispatch_batch(
         return 0, counts
     run_id = started() if started is not None else None
     step = max(1, connector.max_batch)
-    unrecorded: list[tuple[Event, BaseException | None]] = []
+    unrecorded: list[tuple[Event, Result]] = []
     recorded_at = time.monotonic()
     hand_back_at = recorded_at + settings.lease_seconds * CLAIM_SHARE_OF_LEASE
     while events:

@@ -21,6 +21,7 @@ from connectors.base import Connector
 from hub import accounts, idempotency
 from hub.config import get_config
 from hub.db import refresh_statistics, utcnow, write_transaction
+from hub.ledger.delivery_results import record_facts
 from hub.outbox.connectors import ConnectorSet, connectors_for, dispatch_job_name
 from jobs import claims
 from jobs.dispatcher import DispatchSettings, drain
@@ -124,6 +125,7 @@ def dispatch_settings(app: Flask) -> DispatchSettings:
         batch_size=max(1, jobs.batch_size),
         lease_seconds=jobs.lease_seconds,
         policy=RetryPolicy.from_settings(jobs),
+        facts=record_facts,
     )
 
 

@@ -10,11 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from connectors.payloads import CustomerChanged
 from hub.errors import N_, FieldErrors, NotFound, StaleEdit
 from hub.ledger import validation
 from hub.ledger.outbox import enqueue
 from hub.ledger.search import customer_ids_matching, search_key
-from hub.ledger.snapshots import customer_snapshot
+from hub.ledger.snapshots import customer_info
 from hub.models import Customer
 from hub.sql import use_case, utcnow
 
@@ -58,7 +59,13 @@ def create_customer(session: Session, data: CustomerInput) -> Customer:
     )
     session.add(customer)
     session.flush()
-    enqueue(session, "customer.upserted", "customer", customer.ref, customer_snapshot(customer))
+    enqueue(
+        session,
+        "customer.upserted",
+        "customer",
+        customer.ref,
+        CustomerChanged(customer=customer_info(customer)),
+    )
     return customer
 
 
@@ -80,7 +87,13 @@ def update_customer(
     customer.search_key = search_key(data.name, data.email, data.phone)
     customer.updated_at = utcnow()
     session.flush()
-    enqueue(session, "customer.upserted", "customer", customer.ref, customer_snapshot(customer))
+    enqueue(
+        session,
+        "customer.upserted",
+        "customer",
+        customer.ref,
+        CustomerChanged(customer=customer_info(customer)),
+    )
     return customer
 
 

@@ -7,10 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from connectors.payloads import OrderChanged
 from hub.errors import N_, StaleEdit
 from hub.ledger.actor import Actor
 from hub.ledger.outbox import enqueue
-from hub.ledger.snapshots import order_snapshot
+from hub.ledger.snapshots import order_payload
 from hub.models import Order, OrderEvent
 from hub.sql import utcnow
 
@@ -65,4 +66,4 @@ def record_change(
         session.expire(order, ["events"])
     if topic is not None:
         assert order.ref is not None
-        enqueue(session, topic, "order", order.ref, {"order": order_snapshot(order)})
+        enqueue(session, topic, "order", order.ref, OrderChanged(order=order_payload(order)))

@@ -1,5 +1,13 @@
 """The ledger's tables, as SQLAlchemy 2.0 typed models."""
 
+from hub.models.billing import (
+    BillingMode,
+    InboxStatus,
+    Invoice,
+    InvoiceStatus,
+    ReconcileReport,
+    StripeEvent,
+)
 from hub.models.catalogue import Service, ServiceUnit
 from hub.models.customers import Customer
 from hub.models.idempotency import IdempotencyKey
@@ -19,10 +27,14 @@ __all__ = [
     "STAFF_ROLES",
     "ApiToken",
     "AuditEntry",
+    "BillingMode",
     "BillingStatus",
     "ConnectorPause",
     "Customer",
     "IdempotencyKey",
+    "InboxStatus",
+    "Invoice",
+    "InvoiceStatus",
     "JobOutcome",
     "JobPeriod",
     "JobRun",
@@ -33,9 +45,11 @@ __all__ = [
     "OrderStatus",
     "OutboxRow",
     "OutboxStatus",
+    "ReconcileReport",
     "Role",
     "Service",
     "ServiceUnit",
+    "StripeEvent",
     "User",
     "WorkerHeartbeat",
 ]

@@ -7,7 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.sql import Base, UTCDateTime, utcnow
+from hub.models.billing import BillingMode
+from hub.sql import Base, UTCDateTime, enum_type, utcnow
 
 #: SQLite's FTS5 table over ``customers.search_key`` (migration 0007); the models leave it
 #: (and its shadow tables, named after it) out, since SQLAlchemy cannot declare a virtual table.
@@ -30,10 +31,17 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # Set once the billing connector has found or created the customer in Stripe.
+    stripe_customer_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # None: the hub's [stripe] billing_mode applies; else this customer's own mode.
+    billing_mode: Mapped[BillingMode | None] = mapped_column(enum_type(BillingMode, length=20))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declared form
     __table_args__ = (
         sa.Index("ix_customers_email", "email"),
+        # A unique index, not a constraint: SQLite adds it without rebuilding the table
+        # (which would drop the customer_search triggers).
+        sa.Index("ux_customers_stripe_customer_id", "stripe_customer_id", unique=True),
         # A GIN trigram index on PostgreSQL; SQLite keeps a plain one and searches through FTS5.
         sa.Index(
             "ix_customers_search_key",

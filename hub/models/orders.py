@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.models.billing import Invoice
 from hub.models.catalogue import ServiceUnit
 from hub.models.customers import Customer
 from hub.models.users import User
@@ -58,9 +59,13 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # The hub invoice that bills this order (hub/models/billing.py), once one is decided.
+    invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
     provider: Mapped[User | None] = relationship(foreign_keys=[provider_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    invoice: Mapped[Invoice | None] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
@@ -78,6 +83,7 @@ class Order(Base):
         sa.Index("ix_orders_provider_id_id", "provider_id", "id"),
         sa.Index("ix_orders_scheduled_at", "scheduled_at"),
         sa.Index("ix_orders_customer_id", "customer_id", "id"),
+        sa.Index("ix_orders_invoice_id", "invoice_id"),
         sa.CheckConstraint("total_cents >= 0 AND vat_cents >= 0", name="totals_not_negative"),
     )
 

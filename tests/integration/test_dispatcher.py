@@ -9,13 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from connectors.base import Connector, Event, Outcome, SingleEventConnector
+from connectors.facts import CustomerLinked, Fact
 from connectors.recording import RecordingConnector
 from hub.db import get_session, utcnow, write_transaction
 from hub.ledger.actor import Actor
-from hub.models import OutboxStatus
+from hub.ledger.customers import CustomerInput, create_customer
+from hub.ledger.delivery_results import record_facts
+from hub.models import Customer, OutboxRow, OutboxStatus
 from hub.outbox import control
 from jobs import claims
 from jobs.dispatcher import dispatch_batch, drain
@@ -49,7 +54,7 @@ def test_due_events_are_delivered_once_and_marked_delivered(app: Flask, tmp_path
     assert _dispatch(app, connector)[0] == 0
 
 
-def test_connector_receives_plain_snapshots_with_attempt_and_idempotency_key(
+def test_connector_receives_plain_snapshots_with_attempt_and_step_keys(
     app: Flask, tmp_path: Path
 ) -> None:
     seen: list[Event] = []
@@ -65,7 +70,77 @@ def test_connector_receives_plain_snapshots_with_attempt_and_idempotency_key(
     _dispatch(app, Keeper())
     assert seen[0].payload["order"] == {"ref": "C-9"}
     assert seen[0].attempt == 1
-    assert seen[0].idempotency_key == f"hub-outbox-{row_id}"
+    assert seen[0].step_key("invoice") == f"hub-{row_id}-invoice"
+    assert seen[0].step_key("lines") == f"hub-{row_id}-lines"
+    with pytest.raises(ValueError, match="step names"):
+        seen[0].step_key("a b")
+
+
+class _Linker(SingleEventConnector):
+    """Delivers and reports a Stripe customer id for each event, as the billing connector does."""
+
+    name = "recording"
+    topics = frozenset({"test.event"})
+
+    def deliver_one(self, event: Event) -> Sequence[Fact]:
+        return [CustomerLinked(customer_id=event.payload["seq"] + 1, stripe_customer_id="cus_1")]
+
+
+def test_facts_reach_the_sink_in_the_transaction_that_records_the_delivery(
+    app: Flask,
+) -> None:
+    recorded: list[tuple[int, tuple[Fact, ...], str | None]] = []
+
+    def sink(session: Session, event: Event, facts: tuple[Fact, ...]) -> None:
+        status = session.scalar(sa.select(OutboxRow.status).where(OutboxRow.id == event.id))
+        recorded.append((event.id, facts, status))
+
+    (row_id,) = add_events(app, ["C-1"])
+    assert _dispatch(app, _Linker(), facts=sink)[1].delivered == 1
+    # Seen while the row was still in flight: the delivered mark commits with the facts.
+    assert recorded == [(row_id, (CustomerLinked(1, "cus_1"),), OutboxStatus.IN_FLIGHT)]
+    assert outbox(app)[row_id].status == OutboxStatus.DELIVERED
+
+
+def test_facts_the_ledger_cannot_record_leave_the_row_to_retry_and_write_nothing(
+    app: Flask,
+) -> None:
+    def sink(session: Session, event: Event, facts: tuple[Fact, ...]) -> None:
+        session.execute(sa.update(OutboxRow).values(last_error="half-written"))
+        raise RuntimeError("the ledger refused")
+
+    (row_id,) = add_events(app, ["C-1"])
+    counts = _dispatch(app, _Linker(), facts=sink)[1]
+    assert (counts.delivered, counts.retried) == (0, 1)
+    row = outbox(app)[row_id]
+    assert row.status == OutboxStatus.PENDING
+    assert row.last_error is not None
+    assert "the ledger refused" in row.last_error
+
+
+def test_the_ledger_links_a_customer_once_and_refuses_a_second_stripe_id(
+    app: Flask, users: Users
+) -> None:
+    with app.app_context():
+        session = get_session()
+        customer = create_customer(
+            session,
+            CustomerInput(
+                name="Ada", email="ada@example.com", phone=None, address=None, notes=None
+            ),
+        )
+        cid, version = customer.id, customer.version
+    event = Event(1, "test.event", "order", "C-1", {}, 1, utcnow())
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            record_facts(session, event, [CustomerLinked(cid, "cus_A")])
+            record_facts(session, event, [CustomerLinked(cid, "cus_A")])
+        with pytest.raises(ValueError, match="cus_B"), write_transaction(session):
+            record_facts(session, event, [CustomerLinked(cid, "cus_B")])
+        stored = session.get(Customer, cid)
+        assert stored is not None
+        assert (stored.stripe_customer_id, stored.version) == ("cus_A", version)
 
 
 def test_transient_error_is_retried_on_the_backoff_schedule(app: Flask, tmp_path: Path) -> None:
@@ -362,4 +437,4 @@ def test_a_ledger_commit_notifies_listening_workers_and_a_rollback_does_not(
             with write_transaction(session):
                 create_order(session, Actor.of(users.concierge), order)
         notes = [n.payload for n in listener.notifies(timeout=2, stop_after=1)]
-    assert notes == ["sheets,stripe"]
+    assert notes == ["sheets"]

@@ -19,7 +19,7 @@ from hub.config import CONFIG_FILE_VAR, environment, without_hub_variables
 from hub.db import get_session, write_transaction
 from hub.ledger.outbox import wake_dispatchers
 from hub.models import OutboxRow
-from jobs.dispatcher import DispatchSettings
+from jobs.dispatcher import DispatchSettings, FactSink
 from jobs.retry import RetryPolicy
 from tests.conftest import TestDatabase
 from tests.waiting import wait_until as wait_until  # shared; re-exported for these tests
@@ -28,9 +28,15 @@ HUB = Path(sys.executable).parent / "hub"
 
 
 def settings(
-    *, batch_size: int = 100, lease_seconds: float = 60, max_attempts: int = 5, base: float = 2.0
+    *,
+    batch_size: int = 100,
+    lease_seconds: float = 60,
+    max_attempts: int = 5,
+    base: float = 2.0,
+    facts: FactSink | None = None,
 ) -> DispatchSettings:
     return DispatchSettings(
+        facts=facts,
         batch_size=batch_size,
         lease_seconds=lease_seconds,
         policy=RetryPolicy(

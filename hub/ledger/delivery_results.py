@@ -1,0 +1,78 @@
+"""What the connectors learnt, recorded in the ledger with the delivery that learnt it.
+
+The dispatcher calls ``record_facts`` in the transaction that marks an outbox row delivered
+(jobs/dispatcher.py), inside a savepoint: if recording fails, the row is retried and the
+vendor's idempotency keys bring the same facts back. Every handler is idempotent, since a
+delivery whose outcome was lost with its worker is delivered, and recorded, again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from connectors.base import Event
+from connectors.facts import CustomerLinked, Fact, InvoiceIssued, InvoiceReversed, Superseded
+from hub.models import Customer
+
+log = logging.getLogger("hub.ledger.delivery_results")
+
+
+def _customer_linked(session: Session, event: Event, fact: CustomerLinked) -> None:
+    customer = session.get(Customer, fact.customer_id)
+    if customer is None or customer.stripe_customer_id == fact.stripe_customer_id:
+        return
+    if customer.stripe_customer_id is not None:
+        raise ValueError(
+            f"Customer {customer.ref} is already {customer.stripe_customer_id} in Stripe; the "
+            f"connector found {fact.stripe_customer_id}. Merge the two in Stripe, then replay."
+        )
+    # Not a change people made: the version and the customer.upserted event stay as they are.
+    session.execute(
+        sa.update(Customer)
+        .where(Customer.id == customer.id)
+        .values(stripe_customer_id=fact.stripe_customer_id),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire(customer, ["stripe_customer_id"])
+
+
+def _superseded(session: Session, event: Event, fact: Superseded) -> None:
+    log.info(
+        "stale copy dropped",
+        extra={
+            "fields": {
+                "outbox_id": event.id,
+                "ref": fact.aggregate_ref,
+                "version": fact.delivered_version,
+                "newer": fact.newer_version,
+            }
+        },
+    )
+
+
+_HANDLERS: dict[type[Any], Callable[[Session, Event, Any], None]] = {
+    CustomerLinked: _customer_linked,
+    Superseded: _superseded,
+}
+
+
+def handles(fact_type: type[Any], handler: Callable[[Session, Event, Any], None]) -> None:
+    """Register the ledger function that records one kind of fact (billing adds its own)."""
+    _HANDLERS[fact_type] = handler
+
+
+def record_facts(session: Session, event: Event, facts: Sequence[Fact]) -> None:
+    """Record each fact through its handler, in the caller's transaction."""
+    for fact in facts:
+        handler = _HANDLERS.get(type(fact))
+        if handler is None:
+            raise TypeError(f"No ledger handler records {type(fact).__name__} facts.")
+        handler(session, event, fact)
+
+
+__all__ = ["InvoiceIssued", "InvoiceReversed", "handles", "record_facts"]
