@@ -15,6 +15,7 @@ from hub.cli.context import Context, pass_ctx
 from hub.cli.demo import demo_group
 from hub.cli.init import init_command
 from hub.cli.outbox import outbox_group
+from hub.cli.reconcile import reconcile_group
 from hub.cli.serve import serve
 from hub.cli.tokens import token_group
 from hub.cli.users import user_group
@@ -58,5 +59,13 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.ensure_object(Context).close)
 
 
-for _command in (init_command, demo_group, user_group, token_group, serve, outbox_group):
+for _command in (
+    init_command,
+    demo_group,
+    user_group,
+    token_group,
+    serve,
+    outbox_group,
+    reconcile_group,
+):
     main.add_command(_command)
