@@ -1,0 +1,1 @@
+"""The Stripe billing connector: issues the invoices the ledger decided, reverses them."""
