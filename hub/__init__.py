@@ -23,6 +23,7 @@ def create_app(
     from hub.accounts import Passwords
     from hub.api import init_app as init_api
     from hub.db import Database
+    from hub.inbound import stripe_webhook
     from hub.web import init_web
 
     cfg = config or load_config(overrides)
@@ -59,6 +60,7 @@ def create_app(
     Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
     init_web(app)
     init_api(app)
+    stripe_webhook.init_app(app)
     if cfg.hub.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

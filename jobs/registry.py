@@ -28,6 +28,7 @@ from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
 from jobs.runs import prune_runs, reap_abandoned
 from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts
+from jobs.stripe_inbox import stripe_jobs
 
 REAP = "outbox.reap"
 PRUNE = "outbox.prune"
@@ -178,4 +179,6 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
             quiet=True,
         )
     )
+    for spec in stripe_jobs(app):
+        registry.add(spec)
     return registry

@@ -16,6 +16,7 @@ from hub.cli.demo import demo_group
 from hub.cli.init import init_command
 from hub.cli.outbox import outbox_group
 from hub.cli.reconcile import reconcile_group
+from hub.cli.reconcile_stripe import reconcile_stripe_command  # noqa: F401 - joins the group
 from hub.cli.serve import serve
 from hub.cli.tokens import token_group
 from hub.cli.users import user_group

@@ -21,7 +21,18 @@ _FIELD_LABELS = {
     "lines": N_("Lines"),
     "reason": N_("Reason"),
     "completed_at": N_("Done at"),
+    "payment": N_("Payment"),
+    "invoice": N_("Invoice"),
+    "credit_note": N_("Credit note"),
+    "source": N_("Found by"),
 }
+#: How an invoice was settled, as a payment line of the history reads it.
+_PAID_BY = {
+    "card": N_("paid by card, %(amount)s, invoice %(number)s"),
+    "out_of_band": N_("paid outside Stripe, %(amount)s, invoice %(number)s"),
+    "credit": N_("settled by credit, %(amount)s, invoice %(number)s"),
+}
+_SOURCES = {"reconciliation": N_("reconciliation with Stripe")}
 _KIND_LABELS = {
     "created": N_("Created"),
     "scheduled": N_("Scheduled"),
@@ -57,11 +68,32 @@ def _when(text: str) -> str:
     return format_when(moment)
 
 
+def payment_text(payment: dict[str, Any]) -> str:
+    """Render a payment's facts: "payée par carte, 45,00 €, facture F-0042"."""
+    template = _PAID_BY.get(str(payment.get("method")), _PAID_BY["card"])
+    amount = payment.get("amount_cents")
+    text = str(
+        _(
+            template,
+            amount=format_cents(amount, current_language()) if isinstance(amount, int) else "—",
+            number=str(payment.get("invoice_number") or "—")[:_MAX_TEXT],
+        )
+    )
+    source = payment.get("source")
+    if source in _SOURCES:
+        text += f" ({_(_SOURCES[source])})"
+    return text
+
+
 def _value(key: str, value: Any) -> str:
     """Render one recorded value for people; the history keeps raw snapshots."""
     language = current_language()
     if value is None or value == "":
         return "—"
+    if key == "payment" and isinstance(value, dict):
+        return payment_text(value)
+    if key == "source" and value in _SOURCES:
+        return str(_(_SOURCES[value]))
     if key.endswith("_cents") and isinstance(value, int):
         return format_cents(value, language)
     if key.endswith("_at") and isinstance(value, str):

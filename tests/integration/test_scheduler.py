@@ -200,6 +200,7 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
         "outbox.reap",
         "runs.reap",
         "outbox.prune",
+        "stripe.inbox",
     ]
     with pytest.raises(ValueError, match="registered twice"):
         registry.add(registry.get("outbox.reap"))
@@ -208,7 +209,7 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
     # The message reads as written: no KeyError quoting to work around.
     assert str(unknown.value) == (
         "No job named 'invoicing.monthly'; known jobs: "
-        "outbox.dispatch.recording, outbox.reap, runs.reap, outbox.prune."
+        "outbox.dispatch.recording, outbox.reap, runs.reap, outbox.prune, stripe.inbox."
     )
 
 
