@@ -202,7 +202,8 @@ def carries_hub_metadata(obj: Mapping[str, Any]) -> bool:
 
 def _pages(listed: Any) -> Iterator[Mapping[str, Any]]:
     for item in listed.auto_paging_iter():
-        yield item.to_dict()
+        # JSON-ready (Decimal fields as text): events go into the inbox as Stripe sent them.
+        yield item.to_dict(for_json=True)
 
 
 def _since(since: datetime) -> dict[str, Any]:
