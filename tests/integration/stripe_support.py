@@ -252,4 +252,3 @@ def ledger_invoice(app: Flask, invoice_id: int) -> Invoice:
 
 def billing_events(order: Order, kind: str) -> list[OrderEvent]:
     return [event for event in order.events if event.kind == kind]
-

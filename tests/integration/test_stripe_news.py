@@ -59,7 +59,8 @@ def test_a_card_payment_makes_the_order_paid_with_a_readable_history_line(
         "payment": {"method": "card", "amount_cents": 800, "invoice_number": paid.number}
     }
     stored = ledger_invoice(stripe_hub, billed.invoice_id)
-    assert (stored.status, stored.stripe_invoice_id, stored.number) == ("paid", invoice.id, paid.number)
+    assert (stored.status, stored.number) == ("paid", paid.number)
+    assert stored.stripe_invoice_id == invoice.id
     assert stored.hosted_url == paid.hosted_invoice_url and stored.paid_at is not None
 
     page = signed_in("concierge", english=False).get(f"/orders/{ref}").get_data(as_text=True)
