@@ -10,6 +10,7 @@ from typing import Any
 import stripe
 from flask import Flask
 
+from hub.db import get_db
 from hub.models import InboxStatus
 from sandbox.stripe import StripeEmulator
 from tests import conftest
@@ -103,9 +104,12 @@ def test_a_test_event_is_refused_by_a_hub_with_a_live_key(
         stripe={"api_key": "sk_live_hub", "api_base": emulator.base_url, "webhook_secret": SECRET},
     )
     event = {"id": "evt_1", "object": "event", "type": "invoice.paid", "created": int(time.time())}
-    response = post_event(live.test_client(), {**event, "livemode": False, "data": {}})
-    assert response.status_code == 400
-    assert stored_events(live) == []
+    try:
+        response = post_event(live.test_client(), {**event, "livemode": False, "data": {}})
+        assert response.status_code == 400
+        assert stored_events(live) == []
+    finally:
+        get_db(live).dispose()
 
 
 def test_without_a_webhook_secret_the_route_says_what_to_set_and_stores_nothing(
