@@ -65,6 +65,11 @@ def _orders_of(session: Session, invoice: Invoice) -> list[Order]:
     )
 
 
+def _web_link(url: str | None) -> str | None:
+    """Keep a link only if it is a web address: pages show it as a link people follow."""
+    return url if url and url.startswith(("https://", "http://")) else None
+
+
 def link_details(invoice: Invoice) -> dict[str, Any]:
     """Return what an order's history and the sheet say of its invoice."""
     details: dict[str, Any] = {"invoice": invoice.number or invoice.key}
@@ -88,8 +93,8 @@ def record_invoice_issued(session: Session, event: Event, fact: InvoiceIssued) -
     news: dict[str, Any] = {
         "stripe_invoice_id": fact.stripe_invoice_id,
         "number": fact.number or invoice.number,
-        "hosted_url": fact.hosted_url or invoice.hosted_url,
-        "pdf_url": fact.pdf_url or invoice.pdf_url,
+        "hosted_url": _web_link(fact.hosted_url) or invoice.hosted_url,
+        "pdf_url": _web_link(fact.pdf_url) or invoice.pdf_url,
         "paid_at": fact.paid_at or invoice.paid_at,
     }
     if status in _INVOICE_FORWARD[invoice.status]:
