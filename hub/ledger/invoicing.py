@@ -158,6 +158,8 @@ def _withdraw(session: Session, order: Order) -> bool:
     invoice = order.invoice
     if invoice is None or invoice.mode != BillingMode.PER_ORDER:
         return False
+    if invoice.status != InvoiceStatus.REQUESTED or invoice.stripe_invoice_id is not None:
+        return False  # Stripe already told us of it: only a void or a credit note undoes it
     rows = sa.select(OutboxRow.id).where(
         OutboxRow.topic == REQUESTED,
         OutboxRow.aggregate_type == "invoice",
