@@ -68,7 +68,11 @@ def test_a_waiting_invoice_is_withdrawn_and_the_order_never_billed(
     with app.app_context():
         session = get_session()
         order = order_of(session, ref)
-        assert (order.status, order.billing_status, order.invoice) == ("cancelled", "unbilled", None)
+        assert (order.status, order.billing_status, order.invoice) == (
+            "cancelled",
+            "unbilled",
+            None,
+        )
         assert rows(session, "invoice.requested") == []
         assert billing.invoices(session) == []
 
