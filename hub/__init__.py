@@ -24,6 +24,7 @@ def create_app(
     from hub.api import init_app as init_api
     from hub.db import Database
     from hub.inbound import stripe_webhook
+    from hub.ledger.billing_settings import BillingSettings
     from hub.web import init_web
 
     cfg = config or load_config(overrides)
@@ -57,7 +58,17 @@ def create_app(
     app.extensions["hub.passwords"] = Passwords(cfg.hub.password_hash_cost)
 
     logs.init_app(app)
-    Database(cfg.database_url, timezone=cfg.hub.timezone).init_app(app)
+    Database(
+        cfg.database_url,
+        timezone=cfg.hub.timezone,
+        billing=BillingSettings(
+            billing_mode=cfg.stripe.billing_mode,
+            collection_method=cfg.stripe.collection_method,
+            days_until_due=cfg.stripe.days_until_due,
+            per_order_delay_minutes=cfg.stripe.per_order_delay_minutes,
+            refund_to=cfg.stripe.refund_to,
+        ),
+    ).init_app(app)
     init_web(app)
     init_api(app)
     stripe_webhook.init_app(app)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.ledger.billing_settings import SESSION_KEY as BILLING_KEY
+from hub.ledger.billing_settings import BillingSettings
 from hub.sql import (
     NAMING,
     Base,
@@ -40,12 +42,17 @@ __all__ = [
 class Database:
     """Own the engine and hand out sessions, one per application context."""
 
-    def __init__(self, url: str, *, timezone: str = "UTC") -> None:
+    def __init__(
+        self, url: str, *, timezone: str = "UTC", billing: BillingSettings | None = None
+    ) -> None:
         self.url = url
         self.engine = make_engine(url)
-        # The business time zone travels with each session, so the ledger needs no Flask.
+        # The business time zone and the billing settings travel with each session, so the
+        # ledger needs no Flask.
         self.sessions = sessionmaker(
-            self.engine, expire_on_commit=False, info={"timezone": timezone}
+            self.engine,
+            expire_on_commit=False,
+            info={"timezone": timezone, BILLING_KEY: billing or BillingSettings()},
         )
 
     @property

@@ -26,6 +26,7 @@ from hub.models import (
     AuditEntry,
     Customer,
     IdempotencyKey,
+    Invoice,
     Order,
     OrderEvent,
     OrderLine,
@@ -33,6 +34,7 @@ from hub.models import (
     OutboxStatus,
     User,
 )
+from hub.models.billing import invoice_key
 from hub.models.customers import customer_ref
 
 DEMO_EMAILS = frozenset(email for _, email, _ in USERS)
@@ -49,6 +51,8 @@ class DemoData:
     orders: tuple[int, ...]
     order_refs: tuple[str, ...]
     outbox_rows: int
+    #: The invoices the ledger decided for demo customers (none reached Stripe).
+    invoices: tuple[int, ...] = ()
 
 
 def demo_present(session: Session) -> bool:
@@ -73,7 +77,10 @@ def find_demo(session: Session) -> DemoData:
     _refuse_mixed(session, users, customer_ids, order_ids)
     order_refs = tuple(ref for _, ref in orders if ref is not None)
     customer_refs = tuple(customer_ref(id_) for id_ in customer_ids)
-    rows = _outbox_rows(order_refs, customer_refs)
+    invoices = tuple(
+        session.scalars(sa.select(Invoice.id).where(Invoice.customer_id.in_(customer_ids)))
+    )
+    rows = _outbox_rows(order_refs, customer_refs, invoices)
     sent = session.scalar(
         sa.select(OutboxRow.aggregate_ref)
         .where(rows, OutboxRow.connector == "stripe", OutboxRow.status == OutboxStatus.DELIVERED)
@@ -89,7 +96,7 @@ def find_demo(session: Session) -> DemoData:
             ref=sent,
         )
     count = session.scalar(sa.select(sa.func.count()).select_from(OutboxRow).where(rows)) or 0
-    return DemoData(users, customer_ids, customer_refs, order_ids, order_refs, count)
+    return DemoData(users, customer_ids, customer_refs, order_ids, order_refs, count, invoices)
 
 
 def _refuse_mixed(
@@ -123,11 +130,13 @@ def _refuse_mixed(
 
 
 def _outbox_rows(
-    order_refs: Collection[str], customer_refs: Collection[str]
+    order_refs: Collection[str], customer_refs: Collection[str], invoices: Collection[int]
 ) -> sa.ColumnElement[bool]:
+    invoice_keys = [invoice_key(id_) for id_ in invoices]
     return sa.or_(
         sa.and_(OutboxRow.aggregate_type == "order", OutboxRow.aggregate_ref.in_(order_refs)),
         sa.and_(OutboxRow.aggregate_type == "customer", OutboxRow.aggregate_ref.in_(customer_refs)),
+        sa.and_(OutboxRow.aggregate_type == "invoice", OutboxRow.aggregate_ref.in_(invoice_keys)),
     )
 
 
@@ -136,10 +145,13 @@ def clear_demo(session: Session) -> DemoData:
     with write_transaction(session):
         demo = find_demo(session)
         statements = (
-            sa.delete(OutboxRow).where(_outbox_rows(demo.order_refs, demo.customer_refs)),
+            sa.delete(OutboxRow).where(
+                _outbox_rows(demo.order_refs, demo.customer_refs, demo.invoices)
+            ),
             sa.delete(OrderEvent).where(OrderEvent.order_id.in_(demo.orders)),
             sa.delete(OrderLine).where(OrderLine.order_id.in_(demo.orders)),
             sa.delete(Order).where(Order.id.in_(demo.orders)),
+            sa.delete(Invoice).where(Invoice.id.in_(demo.invoices)),
             sa.delete(Customer).where(Customer.id.in_(demo.customers)),
             # The audit keeps its entries, with the label of who acted.
             sa.update(AuditEntry).where(AuditEntry.actor_id.in_(demo.users)).values(actor_id=None),

@@ -22,8 +22,9 @@ from hub import accounts, idempotency
 from hub.config import get_config
 from hub.db import refresh_statistics, utcnow, write_transaction
 from hub.ledger.delivery_results import record_facts
+from hub.models import BillingMode
 from hub.outbox.connectors import ConnectorSet, connectors_for, dispatch_job_name
-from jobs import claims
+from jobs import claims, invoicing
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
 from jobs.runs import prune_runs, reap_abandoned
@@ -181,4 +182,15 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
     )
     for spec in stripe_jobs(app):
         registry.add(spec)
+    for mode in (BillingMode.MONTHLY, BillingMode.WEEKLY):
+        registry.add(
+            JobSpec(
+                f"invoicing.{mode.value}",
+                invoicing.invoicing_job(mode),
+                IntervalTrigger(hours=1),
+                f"Invoice the last complete {invoicing.PERIOD_NAMES[mode]}'s done orders of the "
+                f"customers billed {mode.value}",
+                period=invoicing.previous(mode, get_config(app).hub.timezone),
+            )
+        )
     return registry

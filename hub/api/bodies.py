@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from hub.ledger.actor import Actor
 from hub.ledger.order_rows import OrderRow
 from hub.ledger.queries import order_events
-from hub.ledger.snapshots import customer_snapshot, order_snapshot
+from hub.ledger.snapshots import customer_snapshot, invoice_snapshot, order_snapshot
 from hub.models import STAFF_ROLES, Customer, Order, OrderEvent, OrderStatus, Service, User
 
 
@@ -29,8 +29,8 @@ def customer_body(customer: Customer) -> dict[str, Any]:
 
 
 def order_body(order: Order | OrderRow) -> dict[str, Any]:
-    # Invoices live in Stripe; their number and links join this body once billing runs.
-    return {**order_snapshot(order), "invoice": None}
+    # Invoices live in Stripe; their number and links join this body once Stripe issued one.
+    return {**order_snapshot(order), "invoice": invoice_snapshot(order)}
 
 
 def provider_body(user: User) -> dict[str, Any]:

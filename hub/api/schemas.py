@@ -188,9 +188,9 @@ SCHEMAS: dict[str, Schema] = {
     "Invoice": obj(
         ["number", "hosted_url", "pdf_url", "status"],
         number=TEXT,
-        hosted_url={**TEXT, "format": "uri"},
-        pdf_url={**TEXT, "format": "uri"},
-        status=TEXT,
+        hosted_url={**NULLABLE_TEXT, "format": "uri", "description": "Stripe's payment page."},
+        pdf_url={**NULLABLE_TEXT, "format": "uri", "description": "The invoice as a PDF."},
+        status={**TEXT, "description": "Stripe's status: draft, open, paid, void..."},
     ),
     "Order": obj(
         ["ref", "status", "billing_status", "total_cents", "vat_cents", "lines", "invoice"],

@@ -14,6 +14,7 @@ import click
 from hub.cli.context import Context, pass_ctx
 from hub.cli.demo import demo_group
 from hub.cli.init import init_command
+from hub.cli.invoice import invoice_group
 from hub.cli.outbox import outbox_group
 from hub.cli.reconcile import reconcile_group
 from hub.cli.reconcile_stripe import reconcile_stripe_command  # noqa: F401 - joins the group
@@ -68,5 +69,6 @@ for _command in (
     serve,
     outbox_group,
     reconcile_group,
+    invoice_group,
 ):
     main.add_command(_command)

@@ -41,7 +41,21 @@ def apply_billing_news(
     session: Session, actor: Actor, ref: str, target: str, details: dict[str, Any] | None = None
 ) -> bool:
     """Move billing forward on news from the billing system; stale news changes nothing."""
-    order = get_order(session, ref)
+    return move_billing(session, get_order(session, ref), actor, target, details)
+
+
+def move_billing(
+    session: Session,
+    order: Order,
+    actor: Actor,
+    target: str,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Move an order's billing in the caller's transaction; a stale or no-op move writes nothing.
+
+    The one place billing moves (history line, order.billing_changed row): news from Stripe,
+    the ledger's own invoicing decisions and the facts a delivery brings back all come here.
+    """
     if order.billing_status == target or not states.billing_allows(order.billing_status, target):
         return False
     if starts_billing(order.billing_status, target):

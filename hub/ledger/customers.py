@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from connectors.payloads import CustomerChanged
-from hub.errors import N_, FieldErrors, NotFound, StaleEdit
+from hub.errors import N_, FieldErrors, InvalidInput, NotFound, StaleEdit
 from hub.ledger import validation
+from hub.ledger.actor import Actor, require_staff
 from hub.ledger.outbox import enqueue
 from hub.ledger.search import customer_ids_matching, search_key
 from hub.ledger.snapshots import customer_info
-from hub.models import Customer
+from hub.models import BillingMode, Customer
 from hub.sql import use_case, utcnow
 
 
@@ -116,3 +117,44 @@ def search_customers(
         stmt = stmt.where(Customer.id < after_id)
     stmt = stmt.order_by(Customer.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def parse_billing_mode(value: object) -> BillingMode | None:
+    """Read a billing-mode choice: empty (or "default") for the hub's, else a known mode."""
+    text = str(value or "").strip()
+    if text in ("", "default"):
+        return None
+    try:
+        return BillingMode(text)
+    except ValueError:
+        raise InvalidInput(
+            N_("Choose how this customer is billed: per order, monthly or weekly."),
+            field="billing_mode",
+        ) from None
+
+
+@use_case
+def set_billing_mode(
+    session: Session,
+    actor: Actor,
+    customer_id: int,
+    mode: BillingMode | None,
+    *,
+    expected_version: int | None = None,
+) -> Customer:
+    """Bill a customer per order, monthly or weekly, or (None) as the hub's [stripe] setting says.
+
+    Orders already invoiced keep their invoice; the new mode applies to orders done from now
+    on, and to done orders not yet on any invoice at the next periodic run.
+    """
+    require_staff(actor)
+    customer = get_customer(session, customer_id)
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleEdit(
+            N_("Someone else changed this customer meanwhile. Review it, then save again.")
+        )
+    if customer.billing_mode != mode:
+        customer.billing_mode = mode
+        customer.updated_at = utcnow()
+        session.flush()
+    return customer

@@ -7,7 +7,7 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy.orm import Session
 
 from hub.errors import N_, InvalidInput, NotFound, NotYetDue
-from hub.ledger import states, validation
+from hub.ledger import invoicing, states, validation
 from hub.ledger.actor import Actor, require_staff
 from hub.ledger.history import check_version, record_change
 from hub.ledger.order_access import active_provider, can_see, get_order
@@ -93,7 +93,10 @@ def complete_order(
     previous = order.status
     order.status = OrderStatus.DONE
     order.completed_at = utcnow()
+    invoice = invoicing.decide_per_order_invoice(session, order)
     record_change(session, order, actor, "done", "order.done", from_status=previous)
+    if invoice is not None:
+        invoicing.request_per_order_invoice(session, order, invoice)
     return order
 
 
@@ -112,6 +115,8 @@ def reopen_order(
     check_version(order, expected_version)
     states.check_reopen(order.status, order.billing_status)
     note = validation.text(reason, "reason", max_length=500, required=True)
+    # In the reopen's own transaction: the waiting invoice goes, or the reopen is refused.
+    invoicing.withdraw_for_reopen(session, order)
     previous = order.status
     done_at = order.completed_at
     order.status = OrderStatus.SCHEDULED
@@ -146,8 +151,9 @@ def cancel_order(
     check_version(order, expected_version)
     states.check_fulfilment(order.status, OrderStatus.CANCELLED)
     previous = order.status
-    order.status = OrderStatus.CANCELLED
     note = validation.text(reason, "reason", max_length=500)
+    reversal = invoicing.decide_reversal(session, order)
+    order.status = OrderStatus.CANCELLED
     record_change(
         session,
         order,
@@ -157,4 +163,6 @@ def cancel_order(
         from_status=previous,
         changes={"reason": note} if note else {},
     )
+    if reversal is not None:
+        invoicing.request_reversal(session, order, reversal)
     return order

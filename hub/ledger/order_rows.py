@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from hub.models import BillingStatus, Customer, Order, OrderLine, OrderStatus, User
+from hub.models import BillingStatus, Customer, Invoice, Order, OrderLine, OrderStatus, User
 from hub.models.customers import customer_ref
 
 _provider = aliased(User, name="provider")
@@ -61,6 +61,16 @@ class LineRow:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    """An order's invoice as lists show it: attribute names match the Invoice model's."""
+
+    number: str | None
+    hosted_url: str | None
+    pdf_url: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRow:
     """What a list shows of one order; attribute names match the Order model's."""
 
@@ -80,6 +90,7 @@ class OrderRow:
     created_at: datetime
     updated_at: datetime
     lines: tuple[LineRow, ...] = ()
+    invoice: InvoiceRow | None = None
 
     @property
     def net_cents(self) -> int:
@@ -108,6 +119,11 @@ _ORDER_COLUMNS = (
     Customer.notes.label("customer_notes"),
     _provider.id.label("provider_id"),
     _provider.name.label("provider_name"),
+    Invoice.id.label("invoice_id"),
+    Invoice.number.label("invoice_number"),
+    Invoice.hosted_url.label("invoice_hosted_url"),
+    Invoice.pdf_url.label("invoice_pdf_url"),
+    Invoice.status.label("invoice_status"),
 )
 _LINE_COLUMNS = (
     OrderLine.order_id,
@@ -129,6 +145,7 @@ def order_rows_select() -> sa.Select[Any]:
         sa.select(*_ORDER_COLUMNS)
         .join(Customer, Customer.id == Order.customer_id)
         .outerjoin(_provider, _provider.id == Order.provider_id)
+        .outerjoin(Invoice, Invoice.id == Order.invoice_id)
     )
 
 
@@ -186,6 +203,16 @@ def read_order_rows(
             created_at=row.created_at,
             updated_at=row.updated_at,
             lines=lines.get(row.id, ()),
+            invoice=(
+                InvoiceRow(
+                    row.invoice_number,
+                    row.invoice_hosted_url,
+                    row.invoice_pdf_url,
+                    row.invoice_status,
+                )
+                if row.invoice_id is not None
+                else None
+            ),
         )
         for row in rows
     ]

@@ -76,6 +76,19 @@ def order_snapshot(order: Order | OrderRow) -> dict[str, Any]:
     }
 
 
+def invoice_snapshot(order: Order | OrderRow) -> dict[str, Any] | None:
+    """Return an order's invoice as the API shows it, once Stripe has numbered it."""
+    invoice = order.invoice
+    if invoice is None or invoice.number is None:
+        return None
+    return {
+        "number": invoice.number,
+        "hosted_url": invoice.hosted_url,
+        "pdf_url": invoice.pdf_url,
+        "status": str(invoice.status),
+    }
+
+
 def customer_info(customer: Customer) -> CustomerInfo:
     """Return the customer as the outbox carries it to Stripe."""
     return CustomerInfo(

@@ -16,12 +16,14 @@ FULFILMENT: dict[S, frozenset[S]] = {
     S.CANCELLED: frozenset(),
 }
 
+# An order inside a periodic invoice is taken off it by a credit note whether the invoice
+# was paid or not (its other orders still owe their part): credited from any unpaid state too.
 BILLING: dict[B, frozenset[B]] = {
     B.UNBILLED: frozenset({B.PENDING, B.INVOICED, B.VOID}),
-    B.PENDING: frozenset({B.INVOICED, B.PAID, B.VOID, B.UNBILLED}),
-    B.INVOICED: frozenset({B.PAID, B.PAYMENT_FAILED, B.VOID, B.UNCOLLECTIBLE}),
-    B.PAYMENT_FAILED: frozenset({B.PAID, B.PAYMENT_FAILED, B.VOID, B.UNCOLLECTIBLE}),
-    B.UNCOLLECTIBLE: frozenset({B.PAID, B.VOID}),
+    B.PENDING: frozenset({B.INVOICED, B.PAID, B.VOID, B.UNBILLED, B.CREDITED}),
+    B.INVOICED: frozenset({B.PAID, B.PAYMENT_FAILED, B.VOID, B.UNCOLLECTIBLE, B.CREDITED}),
+    B.PAYMENT_FAILED: frozenset({B.PAID, B.PAYMENT_FAILED, B.VOID, B.UNCOLLECTIBLE, B.CREDITED}),
+    B.UNCOLLECTIBLE: frozenset({B.PAID, B.VOID, B.CREDITED}),
     B.PAID: frozenset({B.CREDITED}),
     B.VOID: frozenset(),
     B.CREDITED: frozenset(),

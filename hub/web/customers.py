@@ -19,14 +19,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from hub.db import get_session
-from hub.errors import InvalidInput, StaleEdit
+from hub.errors import N_, InvalidInput, StaleEdit
 from hub.ledger import validation
 from hub.ledger.actor import Actor
+from hub.ledger.billing_settings import billing_settings
 from hub.ledger.customers import (
     CustomerInput,
     create_customer,
     get_customer,
+    parse_billing_mode,
     search_customers,
+    set_billing_mode,
     update_customer,
 )
 from hub.ledger.queries import list_orders
@@ -141,17 +144,57 @@ def new() -> ResponseReturnValue:
     return render_template("customers/form.html", values=values, errors=errors), status
 
 
-@bp.get("/customers/<int:customer_id>")
-@staff_required
-def view(customer_id: int) -> ResponseReturnValue:
+#: How each billing mode reads on the customer page.
+BILLING_MODES = {
+    "per_order": N_("Per order"),
+    "monthly": N_("Monthly"),
+    "weekly": N_("Weekly"),
+}
+
+
+def _billing_options() -> list[tuple[str, str]]:
+    hub_mode = billing_settings(get_session()).billing_mode
+    default = _("Hub default (%(mode)s)", mode=_(BILLING_MODES[hub_mode]))
+    return [("", default), *((mode, _(label)) for mode, label in BILLING_MODES.items())]
+
+
+def _render_customer(
+    customer: Customer, status: int = 200, errors: dict[str, str] | None = None
+) -> ResponseReturnValue:
     session = get_session()
-    customer = get_customer(session, customer_id)
     orders, next_cursor = list_orders(
         session, Actor.of(current()), customer_id=customer.id, limit=ORDERS_SHOWN
     )
     return render_template(
-        "customers/view.html", customer=customer, orders=orders, more=next_cursor is not None
-    )
+        "customers/view.html",
+        customer=customer,
+        orders=orders,
+        more=next_cursor is not None,
+        billing_options=_billing_options(),
+        errors=errors or {},
+    ), status
+
+
+@bp.get("/customers/<int:customer_id>")
+@staff_required
+def view(customer_id: int) -> ResponseReturnValue:
+    return _render_customer(get_customer(get_session(), customer_id))
+
+
+@bp.post("/customers/<int:customer_id>/billing-mode")
+@staff_required
+def billing_mode(customer_id: int) -> ResponseReturnValue:
+    """Save how this customer is billed: the hub's default, per order, monthly or weekly."""
+    session = get_session()
+    version = parse_version(request.form.get("version"))
+    try:
+        mode = parse_billing_mode(request.form.get("billing_mode"))
+        set_billing_mode(session, Actor.of(current()), customer_id, mode, expected_version=version)
+    except (InvalidInput, StaleEdit) as exc:
+        customer = get_customer(session, customer_id)
+        return _render_customer(customer, exc.http_status, {"billing_mode": translate_error(exc)})
+    flash(_("Billing mode saved."), "success")
+    return redirect(url_for("customers.view", customer_id=customer_id))
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])

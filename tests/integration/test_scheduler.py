@@ -201,15 +201,18 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
         "runs.reap",
         "outbox.prune",
         "stripe.inbox",
+        "invoicing.monthly",
+        "invoicing.weekly",
     ]
     with pytest.raises(ValueError, match="registered twice"):
         registry.add(registry.get("outbox.reap"))
     with pytest.raises(UnknownJob) as unknown:
-        registry.get("invoicing.monthly")
+        registry.get("invoicing.daily")
     # The message reads as written: no KeyError quoting to work around.
     assert str(unknown.value) == (
-        "No job named 'invoicing.monthly'; known jobs: "
-        "outbox.dispatch.recording, outbox.reap, runs.reap, outbox.prune, stripe.inbox."
+        "No job named 'invoicing.daily'; known jobs: "
+        "outbox.dispatch.recording, outbox.reap, runs.reap, outbox.prune, stripe.inbox, "
+        "invoicing.monthly, invoicing.weekly."
     )
 
 
