@@ -8,6 +8,7 @@ hub, and the embedded worker it starts, only get configuration overrides naming 
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,13 +120,8 @@ def start_sandbox(
         snapshot.load(emulator.store, state_file)
     webhook_url = hub_address(host, port) + WEBHOOK_PATH
     secret = emulator.webhooks.add_endpoint(webhook_url)
-    try:
-        emulator.start()
-    except OSError as exc:
-        raise SandboxError(
-            f"The Stripe emulator cannot listen on 127.0.0.1:{stripe_port} ({exc.strerror}): "
-            "is another sandbox running? Stop it, or pass --sandbox-port with a free port."
-        ) from exc
+    _check_free(stripe_port)
+    emulator.start()
     delay = min(cfg.stripe.per_order_delay_minutes, INVOICE_DELAY_MINUTES)
     overrides: dict[str, dict[str, Any]] = {
         "hub": {"sandbox": True},
@@ -155,6 +151,20 @@ def start_sandbox(
         invoice_delay_minutes=delay,
         overrides=overrides,
     )
+
+
+def _check_free(port: int) -> None:
+    """Refuse a busy port with a sentence (Werkzeug would print its own and exit)."""
+    with socket.socket() as probe:
+        # As the emulator's server binds: a port left in TIME_WAIT by the last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SandboxError(
+                f"The Stripe emulator cannot listen on 127.0.0.1:{port} ({exc.strerror}): is "
+                "another sandbox running? Stop it, or pass --sandbox-port with a free port."
+            ) from exc
 
 
 def state_file_for(cfg: Config) -> Path:
