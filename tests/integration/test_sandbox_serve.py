@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from connectors.stripe.client import make_client
 from hub.config import Config, load_config
+from hub.db import get_db
 from hub.sandbox_mode import SPREADSHEET_ID, Sandbox, SandboxError, start_sandbox
 from sandbox.sheets import gspread_client
 from tests import conftest
@@ -216,14 +217,17 @@ def test_every_page_says_sandbox_when_it_is_on(
     database: conftest.TestDatabase, tmp_path: Path, users: Users
 ) -> None:
     sandbox_app = conftest.make_app(database, tmp_path, hub={"sandbox": True, "language": "fr"})
-    client = sandbox_app.test_client()
-    assert BANNER_FR in client.get("/login").get_data(as_text=True)
-    login(client, users.concierge)
-    for path in ("/", "/orders", "/customers", "/orders/new"):
-        response = client.get(path, follow_redirects=True)
-        assert response.status_code == 200, path
-        assert BANNER_FR in response.get_data(as_text=True), path
-    assert BANNER_FR in client.get("/no-such-page").get_data(as_text=True)
+    try:
+        client = sandbox_app.test_client()
+        assert BANNER_FR in client.get("/login").get_data(as_text=True)
+        login(client, users.concierge)
+        for path in ("/", "/orders", "/customers", "/orders/new"):
+            response = client.get(path, follow_redirects=True)
+            assert response.status_code == 200, path
+            assert BANNER_FR in response.get_data(as_text=True), path
+        assert BANNER_FR in client.get("/no-such-page").get_data(as_text=True)
+    finally:
+        get_db(sandbox_app).dispose()
 
 
 def test_no_page_says_sandbox_when_it_is_off(app: Flask, users: Users) -> None:
