@@ -70,6 +70,9 @@ class HubSettings:
     password_hash_cost: str = "standard"  # noqa: S105 - a cost name, not a password
     # Host names besides base_url's that requests may carry, comma-separated.
     allowed_hosts: str = ""
+    # Stripe (and Google Sheets with the google backend) are local emulators: `hub serve
+    # --sandbox` sets it, and every page then says that no real payment is made.
+    sandbox: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,10 @@ class SheetsSettings:
     xlsx_path: str = "instance/hub.xlsx"
     spreadsheet_id: str = ""
     service_account_file: str = ""
+    # Root URL of the Sheets API when it is not Google's (empty: Google). `hub serve --sandbox`
+    # points it at the Sheets emulator, which takes any bearer token, so the connector then
+    # needs no service account.
+    api_base: str = ""
     writes_per_minute: int = 50
     # The summary tabs are rewritten at most this often (and after each batch of orders).
     summary_interval_minutes: float = 5.0

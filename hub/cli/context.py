@@ -45,6 +45,18 @@ class Context:
             raise click.ClickException(str(exc)) from exc
         return cfg
 
+    @property
+    def config(self) -> Config:
+        """Return the configuration the app will be built with (read now, not cached)."""
+        return self._config()
+
+    def add_overrides(self, overrides: dict[str, dict[str, Any]]) -> None:
+        """Lay settings over the file and the environment; only before the app is built."""
+        if self._app is not None:
+            raise RuntimeError("the app is already built with the settings it had")
+        for section, values in overrides.items():
+            self.overrides.setdefault(section, {}).update(values)
+
     def _build(self, *, create: bool) -> Flask:
         if self._app is not None:
             return self._app

@@ -21,6 +21,7 @@ def init_web(app: Flask) -> None:
         orders,
         outbox,
         requests_guard,
+        sandbox_banner,
         security,
     )
 
@@ -29,6 +30,7 @@ def init_web(app: Flask) -> None:
     errors.init_app(app)
     once.init_app(app)
     i18n.init_app(app)
+    sandbox_banner.init_app(app)
     auth.init_app(app)
     health.init_app(app)
     assets.init_app(app)
