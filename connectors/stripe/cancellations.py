@@ -53,7 +53,7 @@ class Reversals:
                 "once its issuing has finished."
             )
         if request.action == "void" and invoice.status in ("open", "uncollectible"):
-            return self._void(event, request, invoice)
+            return self.void(event, request, invoice)
         return self._credit(event, request, invoice)
 
     def _invoice(self, request: InvoiceCancelled) -> stripe.Invoice:
@@ -67,7 +67,7 @@ class Reversals:
             )
         return found
 
-    def _void(self, event: Event, request: InvoiceCancelled, invoice: stripe.Invoice) -> list[Fact]:
+    def void(self, event: Event, request: InvoiceCancelled, invoice: stripe.Invoice) -> list[Fact]:
         assert invoice.id is not None
         try:
             self.client.v1.invoices.void_invoice(

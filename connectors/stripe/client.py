@@ -48,13 +48,19 @@ def make_client(
     timeout: float = TIMEOUT_SECONDS,
     max_network_retries: int = NETWORK_RETRIES,
     limiter: RateLimiter | None = None,
+    http_client: stripe.HTTPClient | None = None,
 ) -> stripe.StripeClient:
-    """Return a client for ``api_base`` (Stripe, or the emulator in tests and the sandbox)."""
-    http_client = (
-        stripe.RequestsClient(timeout=timeout)
-        if limiter is None
-        else LimitedRequestsClient(limiter, timeout=timeout)
-    )
+    """Return a client for ``api_base`` (Stripe, or the emulator in tests and the sandbox).
+
+    Requests are paced by ``limiter`` when given; ``http_client`` (which then owns the
+    timeout and the pace) lets the caller close the connections it opened.
+    """
+    if http_client is None:
+        http_client = (
+            stripe.RequestsClient(timeout=timeout)
+            if limiter is None
+            else LimitedRequestsClient(limiter, timeout=timeout)
+        )
     return stripe.StripeClient(
         api_key,
         stripe_version=API_VERSION,

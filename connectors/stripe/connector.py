@@ -16,7 +16,12 @@ from connectors.base import Event, Off, SingleEventConnector
 from connectors.facts import Fact
 from connectors.payloads import CustomerChanged, InvoiceCancelled, InvoiceRequested, read_payload
 from connectors.stripe.cancellations import Reversals
-from connectors.stripe.client import NETWORK_RETRIES, TIMEOUT_SECONDS, make_client
+from connectors.stripe.client import (
+    NETWORK_RETRIES,
+    TIMEOUT_SECONDS,
+    LimitedRequestsClient,
+    make_client,
+)
 from connectors.stripe.customers import CustomerBook
 from connectors.stripe.errors import stripe_errors
 from connectors.stripe.invoices import MAX_LINES, InvoiceIssuer
@@ -40,16 +45,27 @@ class StripeConnector(SingleEventConnector):
     max_batch = 1
 
     def __init__(
-        self, client: stripe.StripeClient, *, limiter: RateLimiter, lines_per_call: int = MAX_LINES
+        self,
+        client: stripe.StripeClient,
+        *,
+        limiter: RateLimiter,
+        http_client: stripe.HTTPClient | None = None,
+        lines_per_call: int = MAX_LINES,
     ) -> None:
         self.client = client
         self.limiter = limiter
+        self.http_client = http_client
         self.customers = CustomerBook(client)
         self.tax_rates = TaxRates(client)
         self.invoices = InvoiceIssuer(
             client, self.customers, self.tax_rates, lines_per_call=lines_per_call
         )
         self.reversals = Reversals(client, self.invoices, self.tax_rates)
+
+    def close(self) -> None:
+        """Close the HTTP connections this connector opened."""
+        if self.http_client is not None:
+            self.http_client.close()  # type: ignore[no-untyped-call]
 
     def deliver_one(self, event: Event) -> Sequence[Fact]:
         """Execute one event in Stripe and return the facts learnt."""
@@ -86,11 +102,10 @@ def stripe_connector(
     if not api_key.strip():
         return Off(NAME, OFF_REASON)
     pace = limiter or shared_limiter(rate)
+    http_client = LimitedRequestsClient(pace, timeout=timeout)
     client = make_client(
-        api_key.strip(),
-        api_base,
-        timeout=timeout,
-        max_network_retries=max_network_retries,
-        limiter=pace,
+        api_key.strip(), api_base, max_network_retries=max_network_retries, http_client=http_client
     )
-    return StripeConnector(client, limiter=pace, lines_per_call=lines_per_call)
+    return StripeConnector(
+        client, limiter=pace, http_client=http_client, lines_per_call=lines_per_call
+    )

@@ -139,8 +139,8 @@ class InvoiceIssuer:
         if invoice.status == "draft":
             invoice = self._add_lines(event, request, invoice, rate_ids)
             self._check_totals(request, invoice)
-            invoice = self._finalize(event, invoice)
-        invoice = self._collect(event, request, invoice)
+            invoice = self.finalize(event, invoice)
+        invoice = self.collect(event, request, invoice)
         return [
             CustomerLinked(customer_id=request.customer.id, stripe_customer_id=customer_id),
             issued_fact(request.invoice_id, invoice),
@@ -255,7 +255,8 @@ class InvoiceIssuer:
                 "unfinalized; check the VAT rates in Stripe and the invoice lines."
             )
 
-    def _finalize(self, event: Event, invoice: stripe.Invoice) -> stripe.Invoice:
+    def finalize(self, event: Event, invoice: stripe.Invoice) -> stripe.Invoice:
+        """Finalize the draft (an invoice found finalized already counts as done)."""
         assert invoice.id is not None
         try:
             return self.client.v1.invoices.finalize_invoice(
@@ -266,7 +267,7 @@ class InvoiceIssuer:
         except stripe.InvalidRequestError as exc:
             return self._if_already(exc, "finalize", invoice.id)
 
-    def _collect(
+    def collect(
         self, event: Event, request: InvoiceRequested, invoice: stripe.Invoice
     ) -> stripe.Invoice:
         """Send the invoice (Stripe e-mails a payment link), or charge the saved method."""
