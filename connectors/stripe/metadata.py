@@ -17,7 +17,10 @@ VALUE_LIMIT = 500
 def metadata_of(obj: Any) -> dict[str, str]:
     """Return a Stripe object's metadata as a plain dict (empty when it has none)."""
     found = getattr(obj, "metadata", None)
-    return {str(key): str(value) for key, value in dict(found or {}).items()}
+    if found is None:
+        return {}
+    plain = found.to_dict() if hasattr(found, "to_dict") else dict(found)
+    return {str(key): str(value) for key, value in plain.items()}
 
 
 def version_in(obj: Any, key: str) -> int:

@@ -18,7 +18,8 @@ from connectors.stripe.metadata import metadata_of
 
 def percentage(vat_bp: int) -> str:
     """Return the percentage Stripe takes for basis points: 2000 -> "20", 550 -> "5.5"."""
-    return format(Decimal(vat_bp) / 100, "f").rstrip("0").rstrip(".") if vat_bp else "0"
+    text = format(Decimal(vat_bp) / 100, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def label(vat_bp: int) -> str:

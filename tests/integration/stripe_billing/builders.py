@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -167,9 +168,16 @@ def deliver(connector: StripeConnector, event: Event) -> Outcome:
     return outcome
 
 
-def deliver_until_done(connector: StripeConnector, event: Event, *, attempts: int = 6) -> Outcome:
-    """Deliver as the outbox does: again, with the next attempt number, while it is transient."""
+def deliver_until_done(
+    connector: StripeConnector, event: Event, *, attempts: int = 6, pause: float = 0.2
+) -> Outcome:
+    """Deliver as the outbox does: again, with the next attempt number, while it is transient.
+
+    The pause stands for the outbox's backoff: a request Stripe still runs answers 409.
+    """
     for attempt in range(event.attempt, event.attempt + attempts):
+        if attempt > event.attempt:
+            time.sleep(pause)
         outcome = deliver(connector, _with_attempt(event, attempt))
         if not isinstance(outcome.error, TransientError):
             return outcome
