@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -92,7 +92,7 @@ class World:
 
     def invoice(
         self,
-        orders: dict[str, Sequence[Spec]],
+        orders: Mapping[str, Sequence[Spec]],
         *,
         invoice_id: int | None = None,
         who: CustomerInfo | None = None,

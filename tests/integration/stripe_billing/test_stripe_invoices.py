@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -279,7 +280,7 @@ LINE_SPECS = st.tuples(
 
 
 @pytest.fixture(scope="module")
-def shared() -> object:
+def shared() -> Iterator[tuple[StripeEmulator, StripeConnector, World]]:
     with StripeEmulator() as running:
         built = stripe_connector(
             running.api_key,
