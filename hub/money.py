@@ -4,8 +4,9 @@ Rounding rule, stated once: every division rounds half away from zero (half-up f
 positive amounts the ledger holds), per line, and order totals are sums of rounded lines.
 
 - line amount (TTC)  = round(unit_price_cents * quantity_milli / 1000)
-- line net (HT)      = round(amount * 10000 / (10000 + vat_bp))
-- line VAT           = amount - net
+- line VAT           = round(amount * vat_bp / (10000 + vat_bp))   (as Stripe rounds an
+                       inclusive tax rate, per line, half up: see sandbox/stripe/taxes.py)
+- line net (HT)      = amount - VAT
 - order total / VAT  = sum of the lines' amounts / VATs
 """
 
@@ -115,8 +116,10 @@ def line_amounts(unit_price_cents: int, quantity_milli: int, vat_bp: int) -> Lin
     if unit_price_cents < 0 or quantity_milli <= 0 or vat_bp < 0:
         raise AmountError(N_("Prices, quantities and VAT rates must be positive."))
     amount = _round_div(unit_price_cents * quantity_milli, 1000)
-    net = _round_div(amount * 10_000, 10_000 + vat_bp)
-    return LineAmounts(amount_cents=amount, net_cents=net, vat_cents=amount - net)
+    # Round the VAT, not the net: the two differ on exact halves (3 cents at 20 % is 0,5 of
+    # VAT), and Stripe rounds the tax, so only this way do the hub's totals equal Stripe's.
+    vat = _round_div(amount * vat_bp, 10_000 + vat_bp)
+    return LineAmounts(amount_cents=amount, net_cents=amount - vat, vat_cents=vat)
 
 
 def format_cents(cents: int, language: str = "fr") -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from connectors.base import Connector, Off, PluginContext
+from connectors.stripe.connector import stripe_connector
 from hub.config import Config, ConfigError, get_config
 from hub.errors import N_
 from hub.ledger.outbox import SUBSCRIPTIONS
@@ -69,6 +70,14 @@ LABELS: dict[str, str] = {"stripe": "Stripe", "google_sheets": "Google Sheets"}
 #: The sheet connector writes a local .xlsx file unless ``[sheets] backend`` is ``google``.
 LOCAL_WORKBOOK = N_("Local workbook")
 
+#: Off reasons that connectors/ write (babel reads only hub/): marked here for translation.
+VENDOR_OFF_REASONS = (
+    N_(
+        "Set [stripe] api_key (HUB_STRIPE_API_KEY) to a Stripe secret key to bill orders; "
+        "until then billing waits in the outbox."
+    ),
+)
+
 NOT_INSTALLED = N_(
     "No %(name)s connector is installed in this version of the hub; "
     "its events wait in the outbox until one is."
@@ -113,8 +122,8 @@ def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> Conn
     """Return every connector the configuration describes, on or off."""
     found = ConnectorSet(sheets_backend=cfg.sheets.backend)
     # Vendor connectors plug in here, one line each, as a factory that returns the connector
-    # or Off("stripe", "Set [stripe] api_key (HUB_STRIPE_API_KEY) to ..."), e.g.:
-    #     found.add(stripe_connector(cfg.stripe))
+    # or Off("stripe", "Set [stripe] api_key (HUB_STRIPE_API_KEY) to ...").
+    found.add(stripe_connector(cfg.stripe.api_key, cfg.stripe.api_base, cfg.stripe.rate))
     ctx = PluginContext(instance_path=Path(cfg.hub.instance_path).resolve())
     for spec in plugin_specs(cfg.jobs.extra_connectors):
         found.add(load_plugin(spec, ctx))

@@ -74,12 +74,12 @@ def create(store: Store, ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         id=new_id("cus"),
         created=now(),
         livemode=ctx.livemode,
-        address=None,
         currency=None,
         invoice_prefix=params.get("invoice_prefix") or secrets.token_hex(4).upper(),
         next_invoice_sequence=1,
         metadata=params.get("metadata") or {},
-        **_simple(params),
+        # A customer created with an address keeps it (it used to be passed twice: a 500).
+        **{"address": None, **_simple(params)},
     )
     settings = params.get("invoice_settings", {})
     pm = settings.get("default_payment_method") or params.get("payment_method")

@@ -58,7 +58,8 @@ def test_connectors_without_configuration_are_off_and_say_why(app: Flask) -> Non
     found = connectors_for(app)
     assert list(found.live) == []
     assert set(found.off) == {"stripe", "sheets"}
-    assert "its events wait in the outbox" in found.off["stripe"].reason
+    assert "Set [stripe] api_key (HUB_STRIPE_API_KEY)" in found.off["stripe"].reason
+    assert "its events wait in the outbox" in found.off["sheets"].reason
 
 
 def test_a_plugin_that_cannot_be_loaded_is_a_configuration_error() -> None:
@@ -94,7 +95,7 @@ def test_status_shows_state_backlog_failures_and_what_waits_behind_a_dead_letter
         ("outbox.dispatch.recording", 1, 1)
     ]
     assert (stripe.state, stripe.backlog) == ("off", 1)
-    assert "No Stripe connector is installed" in (stripe.message or "")
+    assert "Set [stripe] api_key" in (stripe.message or "")
     assert (totals.backlog, totals.dead) == (2, 1)
 
 
@@ -242,7 +243,7 @@ def test_outbox_status_names_connectors_as_people_know_them(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     stripe = next(line for line in lines if line.startswith("Stripe "))
-    assert stripe.split()[1:5] == ["not", "installed", "yet", "1"]
+    assert stripe.split()[1:4] == ["to", "configure", "1"]
     assert any(line.startswith(f"{sheet} ") and "not installed yet" in line for line in lines)
-    assert "  not installed yet: No Stripe connector is installed" in result.output
+    assert "Set [stripe] api_key (HUB_STRIPE_API_KEY)" in result.output
     assert not any(line.startswith(("stripe ", "sheets ")) for line in lines)

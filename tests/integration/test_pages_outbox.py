@@ -136,19 +136,22 @@ def test_admins_find_it_in_the_menu(admin: FlaskClient) -> None:
 def test_unconfigured_connectors_say_they_are_not_installed_yet_and_offer_no_pause(
     app: Flask, users: Users
 ) -> None:
-    add_events(app, ["C-1", "C-2"], connector="stripe")
+    add_events(app, ["C-1", "C-2"], connector="sheets")
     page = html.unescape(_text(_as(app, users.admin).get(PAGE)))
-    stripe = _section(page, "connector-stripe")
-    assert "badge-off" in stripe and "Not installed yet" in stripe
-    assert "Off" not in stripe
-    assert "No Stripe connector is installed in this version of the hub" in stripe
-    waiting = "2 change(s) wait for Stripe: they will be sent to it, in order, once it is set up."
-    assert waiting in stripe
-    assert "/pause" not in stripe and "Pause" not in stripe
-    row = re.search(r'<tr id="row-stripe">.*?</tr>', page, re.S)
+    sheets = _section(page, "connector-sheets")
+    assert "badge-off" in sheets and "Not installed yet" in sheets
+    assert "Off" not in sheets
+    assert "No Local workbook connector is installed in this version of the hub" in sheets
+    waiting = (
+        "2 change(s) wait for Local workbook: they will be sent to it, in order, once it is set up."
+    )
+    assert waiting in sheets
+    assert "/pause" not in sheets and "Pause" not in sheets
+    row = re.search(r'<tr id="row-sheets">.*?</tr>', page, re.S)
     assert row and re.findall(r'class="num[^"]*"[^>]*>(\d+)', row.group(0))[0] == "2"
     assert "Not installed yet" in row.group(0)
-    assert "Not installed yet" in _section(page, "connector-sheets")
+    stripe = _section(page, "connector-stripe")
+    assert "To configure" in stripe and "Set [stripe] api_key (HUB_STRIPE_API_KEY)" in stripe
 
 
 @pytest.mark.parametrize(
@@ -410,7 +413,7 @@ def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Us
     client = app.test_client()
     login(client, users.admin)
     page = html.unescape(client.get(PAGE).get_data(as_text=True))
-    assert "Aucun connecteur Stripe n\u2019est installé dans cette version du hub" in page
+    assert "Renseignez [stripe] api_key (HUB_STRIPE_API_KEY)" in page
 
 
 def test_the_old_address_leads_to_the_outbox_page(admin: FlaskClient) -> None:

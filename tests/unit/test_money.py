@@ -149,3 +149,9 @@ def test_amounts_are_shown_in_each_language() -> None:
     assert format_quantity(2000, "en") == "2"
     assert format_vat(550) == "5,5\u00a0%"
     assert format_vat(2000) == "20\u00a0%"
+
+
+def test_vat_is_rounded_half_up_as_stripe_rounds_an_inclusive_rate() -> None:
+    # 0,03 € at 20 % holds exactly half a cent of VAT: Stripe rounds that tax up, to 1 cent.
+    assert line_amounts(3, 1000, 2000).vat_cents == 1
+    assert line_amounts(1053, 1000, 2000).vat_cents == 176  # 175,5 cents of VAT
