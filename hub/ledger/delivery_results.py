@@ -27,9 +27,17 @@ def _customer_linked(session: Session, event: Event, fact: CustomerLinked) -> No
     if customer is None or customer.stripe_customer_id == fact.stripe_customer_id:
         return
     if customer.stripe_customer_id is not None:
-        raise ValueError(
-            f"Customer {customer.ref} is already {customer.stripe_customer_id} in Stripe; the "
-            f"connector found {fact.stripe_customer_id}. Merge the two in Stripe, then replay."
+        # The connector found the old one gone (deleted in Stripe's dashboard, say) and made
+        # a new one before the customer.deleted webhook arrived: the new one is the truth.
+        log.warning(
+            "stripe customer replaced",
+            extra={
+                "fields": {
+                    "customer": customer.ref,
+                    "old": customer.stripe_customer_id,
+                    "new": fact.stripe_customer_id,
+                }
+            },
         )
     # Not a change people made: the version and the customer.upserted event stay as they are.
     session.execute(

@@ -148,7 +148,7 @@ def request_per_order_invoice(session: Session, order: Order, invoice: Invoice) 
     return request_invoice(session, invoice, order.customer, [order], not_before=utcnow() + delay)
 
 
-def _withdraw(session: Session, order: Order) -> bool:
+def withdraw_waiting_invoice(session: Session, order: Order) -> bool:
     """Delete an order's waiting per-order invoice if no worker ever took its row; tell if so.
 
     One conditional DELETE: a worker's claim (status in_flight) commits before any hand-over,
@@ -190,7 +190,7 @@ def withdraw_for_reopen(session: Session, order: Order) -> None:
     """Withdraw the waiting invoice of an order being reopened, or refuse the reopen."""
     if order.invoice is None:
         return
-    if not _withdraw(session, order):
+    if not withdraw_waiting_invoice(session, order):
         raise TransitionError(
             N_(
                 "Billing of order %(ref)s has started: its invoice is being issued in Stripe, "
@@ -225,7 +225,7 @@ def decide_reversal(session: Session, order: Order) -> Reversal | None:
     invoice = order.invoice
     if invoice is None or order.billing_status in (BillingStatus.VOID, BillingStatus.CREDITED):
         return None
-    if _withdraw(session, order):
+    if withdraw_waiting_invoice(session, order):
         return None
     paid = invoice.status == InvoiceStatus.PAID or order.billing_status == BillingStatus.PAID
     if invoice.mode == BillingMode.PER_ORDER and not paid and order.billing_status in _UNPAID:

@@ -118,7 +118,7 @@ def test_facts_the_ledger_cannot_record_leave_the_row_to_retry_and_write_nothing
     assert "the ledger refused" in row.last_error
 
 
-def test_the_ledger_links_a_customer_once_and_refuses_a_second_stripe_id(
+def test_the_ledger_links_a_customer_once_and_takes_a_replacement_stripe_id(
     app: Flask, users: Users
 ) -> None:
     with app.app_context():
@@ -136,11 +136,16 @@ def test_the_ledger_links_a_customer_once_and_refuses_a_second_stripe_id(
         with write_transaction(session):
             record_facts(session, event, [CustomerLinked(cid, "cus_A")])
             record_facts(session, event, [CustomerLinked(cid, "cus_A")])
-        with pytest.raises(ValueError, match="cus_B"), write_transaction(session):
-            record_facts(session, event, [CustomerLinked(cid, "cus_B")])
         stored = session.get(Customer, cid)
         assert stored is not None
         assert (stored.stripe_customer_id, stored.version) == ("cus_A", version)
+        # Deleted in Stripe and made again by the connector: the new id wins, quietly.
+        with write_transaction(session):
+            record_facts(session, event, [CustomerLinked(cid, "cus_B")])
+        session.expire_all()
+        stored = session.get(Customer, cid)
+        assert stored is not None
+        assert (stored.stripe_customer_id, stored.version) == ("cus_B", version)
 
 
 def test_transient_error_is_retried_on_the_backoff_schedule(app: Flask, tmp_path: Path) -> None:
