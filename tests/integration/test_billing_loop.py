@@ -36,13 +36,15 @@ from tests.factories import make_customer, make_order
 from tests.integration.stripe_support import (
     SECRET,
     apply_inbox,
-    emulator,  # noqa: F401 - the fixture
+    emulator,
     events_of,
     ledger_invoice,
     order_of,
     post_event,
-    stripe_client,  # noqa: F401 - the fixture
+    stripe_client,
 )
+
+__all__ = ["emulator", "stripe_client"]
 
 #: 1,5 h of cleaning at 10 % VAT, 2,5 h of assembly and a parcel at 20 %.
 LINES = [
