@@ -76,13 +76,18 @@ def _facts(day: sa.ColumnElement[date], **measures: Any) -> sa.Select[Any]:
     )
 
 
-def _first_move(states: tuple[B, ...]) -> sa.Subquery:
-    """Each order's first history line moving its billing into one of these states."""
+def _billing_moves() -> sa.CTE:
+    """Each billed order's first move into ISSUED, and into paid, from one pass over history."""
+    at = OrderEvent.at
     return (
-        sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
-        .where(OrderEvent.to_billing.in_([state.value for state in states]))
+        sa.select(
+            OrderEvent.order_id,
+            sa.func.min(at).label("issued_at"),
+            sa.func.min(sa.case((OrderEvent.to_billing == B.PAID.value, at))).label("paid_at"),
+        )
+        .where(OrderEvent.to_billing.in_([state.value for state in ISSUED]))
         .group_by(OrderEvent.order_id)
-        .subquery()
+        .cte("billing_moves")
     )
 
 
@@ -94,40 +99,39 @@ def day_table(session: Session, calendar: BusinessCalendar) -> Table:
     does not rewrite the past days.
     """
     one = sa.literal_column("1", sa.Integer)
-    invoiced = _first_move(ISSUED)
-    paid = _first_move((B.PAID,))
+    zero = sa.literal_column("0", sa.Integer)
+    moves = _billing_moves()
+    total = Order.total_cents
+    cancelled = OrderEvent.to_status == OrderStatus.CANCELLED.value
     was_owed = OrderEvent.from_billing.in_([state.value for state in OUTSTANDING])
     now_owed = OrderEvent.to_billing.in_([state.value for state in OUTSTANDING])
+    owed_from = sa.and_(OrderEvent.from_billing.is_not(None), OrderEvent.to_billing.is_not(None))
+    becomes_owed = sa.and_(owed_from, now_owed, ~was_owed)
+    stops_owed = sa.and_(owed_from, was_owed, ~now_owed)
     sources = sa.union_all(
         _facts(calendar.day(Order.created_at), taken=one),
-        _facts(calendar.day(Order.completed_at), done=one, booked=Order.total_cents).where(
-            Order.status == OrderStatus.DONE
+        _facts(calendar.day(Order.completed_at), done=one, booked=total).where(
+            Order.status == OrderStatus.DONE, Order.completed_at.is_not(None)
         ),
-        _facts(calendar.day(OrderEvent.at), cancelled=one).where(
-            OrderEvent.to_status == OrderStatus.CANCELLED.value
+        _facts(calendar.day(moves.c.issued_at), invoiced=total).join_from(
+            moves, Order, Order.id == moves.c.order_id
         ),
-        _facts(calendar.day(invoiced.c.at), invoiced=Order.total_cents).join_from(
-            invoiced, Order, Order.id == invoiced.c.order_id
-        ),
-        _facts(calendar.day(paid.c.at), paid=Order.total_cents).join_from(
-            paid, Order, Order.id == paid.c.order_id
-        ),
+        _facts(calendar.day(moves.c.paid_at), paid=total)
+        .join_from(moves, Order, Order.id == moves.c.order_id)
+        .where(moves.c.paid_at.is_not(None)),
+        # Cancellations and what is owed, from one more pass over the history.
         _facts(
             calendar.day(OrderEvent.at),
-            owed=sa.case((now_owed, Order.total_cents), else_=-Order.total_cents),
+            cancelled=sa.case((cancelled, one), else_=zero),
+            owed=sa.case((becomes_owed, total), (stops_owed, -total), else_=zero),
         )
         .join_from(OrderEvent, Order, Order.id == OrderEvent.order_id)
-        .where(
-            OrderEvent.from_billing.is_not(None),
-            OrderEvent.to_billing.is_not(None),
-            sa.or_(sa.and_(now_owed, ~was_owed), sa.and_(was_owed, ~now_owed)),
-        ),
+        .where(sa.or_(cancelled, becomes_owed, stops_owed)),
     ).subquery()
     sums = [sa.func.sum(sources.c[name]) for name in _MEASURES[:-1]]
     owed = sa.func.sum(sa.func.sum(sources.c.owed)).over(order_by=sources.c.day)
     stmt = (
         sa.select(sources.c.day, *sums, owed)
-        .where(sources.c.day.is_not(None))
         .group_by(sources.c.day)
         .order_by(sources.c.day)
     )
@@ -164,20 +168,17 @@ def month_table(session: Session, calendar: BusinessCalendar) -> Table:
         .group_by(lines.c.month, lines.c.service_code)
         .subquery()
     )
-    stmt = (
-        sa.select(
-            per_service.c.month,
-            per_service.c.service_code,
-            sa.func.coalesce(Service.label, per_service.c.service_code),
-            per_service.c.unit,
-            per_service.c.orders,
-            per_service.c.quantity_milli,
-            per_service.c.cents,
-        )
-        .outerjoin(Service, Service.code == per_service.c.service_code)
-        .order_by(per_service.c.month, per_service.c.service_code)
-    )
-    rows = tuple(
+    stmt = sa.select(
+        per_service.c.month,
+        per_service.c.service_code,
+        sa.func.coalesce(Service.label, per_service.c.service_code),
+        per_service.c.unit,
+        per_service.c.orders,
+        per_service.c.quantity_milli,
+        per_service.c.cents,
+    ).outerjoin(Service, Service.code == per_service.c.service_code)
+    # Sorted here, a few hundred rows: PostgreSQL's collation would order codes its own way.
+    rows = sorted(
         (
             month,
             code,
@@ -189,7 +190,7 @@ def month_table(session: Session, calendar: BusinessCalendar) -> Table:
         )
         for month, code, label, unit, orders, milli, cents in session.execute(stmt)
     )
-    return Table("Mois", MONTH_COLUMNS, rows)
+    return Table("Mois", MONTH_COLUMNS, tuple(rows))
 
 
 def team_table(session: Session, calendar: BusinessCalendar) -> Table:
@@ -218,18 +219,25 @@ def team_table(session: Session, calendar: BusinessCalendar) -> Table:
         .group_by(done.c.week, done.c.provider_id)
         .subquery()
     )
-    stmt = (
-        sa.select(per_week.c.week, User.name, per_week.c.missions, per_week.c.hour_milli)
-        .outerjoin(User, User.id == per_week.c.provider_id)
-        .order_by(per_week.c.week, User.name, per_week.c.provider_id)
+    stmt = sa.select(
+        per_week.c.week,
+        per_week.c.provider_id,
+        User.name,
+        per_week.c.missions,
+        per_week.c.hour_milli,
+    ).outerjoin(User, User.id == per_week.c.provider_id)
+    found = sorted(
+        (monday, name or NO_PROVIDER, provider_id or 0, int(missions), int(milli or 0) / 1000)
+        for monday, provider_id, name, missions, milli in session.execute(stmt)
     )
     rows = tuple(
-        (_iso_week(monday), monday, name or NO_PROVIDER, int(missions), int(milli or 0) / 1000)
-        for monday, name, missions, milli in session.execute(stmt)
+        (iso_week(monday), monday, name, missions, hours)
+        for monday, name, _provider, missions, hours in found
     )
     return Table("Équipe", TEAM_COLUMNS, rows)
 
 
-def _iso_week(monday: date) -> str:
+def iso_week(monday: date) -> str:
+    """Name a week as French calendars do, by its ISO year and number: 2026-S01."""
     year, week, _ = monday.isocalendar()
     return f"{year}-S{week:02d}"
