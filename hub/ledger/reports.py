@@ -1,8 +1,8 @@
 """The sheet's summary tabs (Jour, Mois, Équipe), computed by the database from the ledger.
 
-Each tab is one aggregate query (GROUP BY a business-zone day, month or ISO week, see
-hub/ledger/business_calendar.py), one statement per tab over orders, their lines and their
-history: no per-order work in Python, so 100k orders cost a few table scans.
+Each tab is one aggregate statement over orders, their lines and their history, grouped by a
+business-zone day, month or ISO week (hub/ledger/business_calendar.py): no per-order work in
+Python, so 100k orders cost a few table scans (bench/reports.py).
 Figures follow the ledger's current state: a done order cancelled later no longer counts as
 done, while its billing history (invoiced, paid) keeps counting on the days it happened.
 """
@@ -130,11 +130,7 @@ def day_table(session: Session, calendar: BusinessCalendar) -> Table:
     ).subquery()
     sums = [sa.func.sum(sources.c[name]) for name in _MEASURES[:-1]]
     owed = sa.func.sum(sa.func.sum(sources.c.owed)).over(order_by=sources.c.day)
-    stmt = (
-        sa.select(sources.c.day, *sums, owed)
-        .group_by(sources.c.day)
-        .order_by(sources.c.day)
-    )
+    stmt = sa.select(sources.c.day, *sums, owed).group_by(sources.c.day).order_by(sources.c.day)
     rows = tuple(
         (day, *(int(value or 0) for value in figures)) for day, *figures in session.execute(stmt)
     )
