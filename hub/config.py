@@ -158,6 +158,20 @@ class Config:
         return f"sqlite:///{Path(self.hub.instance_path).resolve() / 'hub.sqlite3'}"
 
     @property
+    def workbook_path(self) -> Path:
+        """Return the local workbook's file: ``[sheets] xlsx_path``, relative to the instance.
+
+        The documented default, ``instance/hub.xlsx``, spells the instance folder by its default
+        name: a leading ``instance`` is that folder, wherever ``[hub] instance_path`` puts it.
+        """
+        path = Path(self.sheets.xlsx_path)
+        if path.is_absolute():
+            return path
+        if path.parts[:1] == ("instance",):
+            path = Path(*path.parts[1:])
+        return Path(self.hub.instance_path).resolve() / path
+
+    @property
     def secure_cookies(self) -> bool:
         return self.hub.base_url.startswith("https://")
 

@@ -26,7 +26,7 @@ from hub.db import get_session
 from hub.errors import N_, Conflict, Forbidden, HubError, InvalidInput, NotFound
 from hub.ledger import validation
 from hub.models import Role, User
-from hub.web import admin_services
+from hub.web import admin_services, workbook
 from hub.web.auth import admin_required, current
 from hub.web.forms import collect_errors, handle_hub_errors
 from hub.web.i18n import translate_error
@@ -35,6 +35,7 @@ from hub.web.once import CreateForm
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 handle_hub_errors(bp)
 admin_services.register(bp)
+workbook.register(bp)
 
 # Valid values swapped in for a bad field, so one submission reports every bad field.
 _USER_STAND_INS = {
