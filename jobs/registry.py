@@ -23,7 +23,7 @@ from hub.config import get_config
 from hub.db import refresh_statistics, utcnow, write_transaction
 from hub.ledger.delivery_results import record_facts
 from hub.outbox.connectors import ConnectorSet, connectors_for, dispatch_job_name
-from jobs import claims
+from jobs import claims, sheet_summaries
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
 from jobs.runs import prune_runs, reap_abandoned
@@ -178,4 +178,5 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
             quiet=True,
         )
     )
+    registry.add(sheet_summaries.job(get_config(app), connectors or connectors_for(app)))
     return registry
