@@ -47,6 +47,9 @@ def _retry_after(response: requests.Response | None) -> float | None:
 
 def classify(exc: Exception, *, spreadsheet_id: str, account_email: str) -> ConnectorError:
     """Return the connector error a gspread or requests exception stands for."""
+    if isinstance(exc, PermissionError) and isinstance(exc.__cause__, Exception):
+        # gspread's open_by_key turns a 403 into a bare PermissionError "from" the APIError.
+        return classify(exc.__cause__, spreadsheet_id=spreadsheet_id, account_email=account_email)
     if isinstance(exc, gspread.exceptions.APIError):
         error = exc.error if isinstance(exc.error, dict) else {}
         code = int(exc.code) if isinstance(exc.code, int) else -1

@@ -42,6 +42,7 @@ _WRITE_ERRORS = (
     gspread.exceptions.APIError,
     gspread.exceptions.SpreadsheetNotFound,
     requests.RequestException,
+    PermissionError,
 )
 
 
@@ -89,6 +90,17 @@ def decoded(values: Sequence[Any]) -> SheetRow:
         else:
             cells.append(value)
     return SheetRow(number=0, hub=tuple(cells), person=tuple(values[HUB_WIDTH:]))
+
+
+def runs(updates: Sequence[tuple[int, OrderPayload]]) -> list[tuple[int, list[OrderPayload]]]:
+    """Group row updates into runs of adjacent rows, one value range each (smaller payload)."""
+    found: list[tuple[int, list[OrderPayload]]] = []
+    for index, order in sorted(updates, key=lambda item: item[0]):
+        if found and found[-1][0] + len(found[-1][1]) == index and len(found[-1][1]) < BLOCK_ROWS:
+            found[-1][1].append(order)
+        else:
+            found.append((index, [order]))
+    return found
 
 
 def format_requests(sheet_id: int, start: int, end: int) -> list[dict[str, Any]]:
@@ -280,10 +292,10 @@ class GoogleSheetWriter:
             self._call(self.book.batch_update, {"requests": structure}, write=True)
         data = [
             {
-                "range": a1(ORDERS_TAB, index + 2, index + 2),
-                "values": [wire_row(order_row(o, self.zone))],
+                "range": a1(ORDERS_TAB, first + 2, first + 1 + len(run)),
+                "values": [wire_row(order_row(o, self.zone)) for o in run],
             }
-            for index, o in plan.updates
+            for first, run in runs(plan.updates)
         ]
         for offset in range(0, len(plan.appends), BLOCK_ROWS):
             block = plan.appends[offset : offset + BLOCK_ROWS]

@@ -112,7 +112,7 @@ def plan_writes(
     ``remove_refs`` are references whose rows go entirely (reconcile's extra rows).
     """
     keepers, extra = duplicate_rows(keys)
-    plan = Plan(duplicates={ref: len(rows) for ref, rows in extra.items()})
+    plan = Plan(duplicates={ref: len(rows) + 1 for ref, rows in extra.items()})
     doomed: set[int] = set()
     if remove_duplicates:
         doomed.update(i for rows in extra.values() for i in rows)
