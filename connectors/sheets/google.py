@@ -269,18 +269,26 @@ class GoogleSheetWriter:
         return KeyColumn.read(columns[0], columns[1])
 
     def write_orders(
-        self, orders: Sequence[OrderPayload], *, remove_refs: Collection[str] = ()
+        self,
+        orders: Sequence[OrderPayload],
+        *,
+        remove_refs: Collection[str] = (),
+        repair: bool = False,
     ) -> WriteReport:
         """Write the orders' rows by reference in a constant number of requests."""
-        return self._absorbing(lambda: self._write_orders(orders, remove_refs))
+        return self._absorbing(lambda: self._write_orders(orders, remove_refs, repair))
 
     def _write_orders(
-        self, orders: Sequence[OrderPayload], remove_refs: Collection[str]
+        self, orders: Sequence[OrderPayload], remove_refs: Collection[str], repair: bool
     ) -> WriteReport:
         self._ready()
         keys = self._read_keys()
         plan = plan_writes(
-            keys, orders, remove_duplicates=self.remove_duplicates, remove_refs=remove_refs
+            keys,
+            orders,
+            remove_duplicates=self.remove_duplicates or repair,
+            remove_refs=remove_refs,
+            force=repair,
         )
         sheet_id = self._tabs[ORDERS_TAB]
         structure = [rows_request(sheet_id, "ROWS", i + 1, i + 2) for i in plan.deletions]

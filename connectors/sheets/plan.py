@@ -106,10 +106,12 @@ def plan_writes(
     *,
     remove_duplicates: bool,
     remove_refs: Collection[str] = (),
+    force: bool = False,
 ) -> Plan:
     """Decide where each order's latest copy goes, given the key column read this cycle.
 
-    ``remove_refs`` are references whose rows go entirely (reconcile's extra rows).
+    ``remove_refs`` are references whose rows go entirely (reconcile's extra rows); ``force``
+    writes even over a higher version (a version a person typed by hand, repaired).
     """
     keepers, extra = duplicate_rows(keys)
     plan = Plan(duplicates={ref: len(rows) + 1 for ref, rows in extra.items()})
@@ -134,7 +136,7 @@ def plan_writes(
             plan.appends.append(order)
             continue
         held = keys.versions[row]
-        if held is not None and order.version < held:
+        if held is not None and order.version < held and not force:
             plan.stale[order.ref] = Stale(order.ref, order.version, held)
             continue
         plan.updates.append((shifted(row), order))

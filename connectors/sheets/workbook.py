@@ -151,7 +151,11 @@ class WorkbookWriter:
     # -- writing ------------------------------------------------------------------------------
 
     def write_orders(
-        self, orders: Sequence[OrderPayload], *, remove_refs: Collection[str] = ()
+        self,
+        orders: Sequence[OrderPayload],
+        *,
+        remove_refs: Collection[str] = (),
+        repair: bool = False,
     ) -> WriteReport:
         """Apply the orders to the rows read back, by reference, and replace the file."""
         with self._lock:
@@ -162,7 +166,11 @@ class WorkbookWriter:
                 (r[HUB_WIDTH - 1] if len(r) >= HUB_WIDTH else None for r in rows),
             )
             plan = plan_writes(
-                keys, orders, remove_duplicates=self.remove_duplicates, remove_refs=remove_refs
+                keys,
+                orders,
+                remove_duplicates=self.remove_duplicates or repair,
+                remove_refs=remove_refs,
+                force=repair,
             )
             for index in plan.deletions:
                 del rows[index]

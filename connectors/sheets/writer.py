@@ -80,9 +80,16 @@ class SheetWriter(Protocol):
     """Write the ops sheet: changed orders by reference, summary tabs whole."""
 
     def write_orders(
-        self, orders: Sequence[OrderPayload], *, remove_refs: Collection[str] = ()
+        self,
+        orders: Sequence[OrderPayload],
+        *,
+        remove_refs: Collection[str] = (),
+        repair: bool = False,
     ) -> WriteReport:
-        """Write the orders' rows (new ones appended, others in place) and drop ``remove_refs``."""
+        """Write the orders' rows (new ones appended, others in place) and drop ``remove_refs``.
+
+        ``repair`` removes duplicate rows and writes over any version found in the sheet.
+        """
         ...
 
     def write_summaries(self, tables: Sequence[Table]) -> None:

@@ -17,6 +17,7 @@ from hub.cli.init import init_command
 from hub.cli.outbox import outbox_group
 from hub.cli.reconcile import reconcile_group
 from hub.cli.serve import serve
+from hub.cli.sheets import sheets_group
 from hub.cli.tokens import token_group
 from hub.cli.users import user_group
 
@@ -67,5 +68,6 @@ for _command in (
     serve,
     outbox_group,
     reconcile_group,
+    sheets_group,
 ):
     main.add_command(_command)
