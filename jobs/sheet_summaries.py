@@ -22,7 +22,7 @@ NAME = "sheets.summaries"
 
 def read_tables(ctx: JobContext) -> list[Table]:
     """Read the summary tables in one short read transaction."""
-    from hub.ledger.reports import summary_tables  # type: ignore[import-not-found, unused-ignore]
+    from hub.ledger.reports import summary_tables  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
     try:
         tables: list[Table] = list(summary_tables(ctx.session))

@@ -61,7 +61,7 @@ def comparable(row: Row) -> Row:
     for value, column in zip(row, ORDER_COLUMNS, strict=True):
         if column.kind == "link" and isinstance(value, tuple):
             out.append(link_formula(*value))
-        elif column.kind == "number" and value is not None:
+        elif column.kind == "number" and isinstance(value, (int, float)):
             out.append(round(float(value), 3))
         elif value == "":
             out.append(None)

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Event
 from connectors.facts import SheetChecked
-from hub.db import utcnow
 from hub.ledger.delivery_results import handles
 from hub.models import ReconcileReport
+from hub.sql import utcnow
 
 SYNC_TARGET = "sheets.sync"
 RECONCILE_TARGET = "sheets"

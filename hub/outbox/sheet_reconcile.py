@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from connectors.payloads import OrderPayload
 from connectors.sheets.layout import ORDER_COLUMNS, order_row
-from connectors.sheets.writer import SheetWriter, comparable
+from connectors.sheets.writer import SheetRow, SheetWriter, comparable
 from connectors.tables import Table
 from hub.db import utcnow, write_transaction
 from hub.ledger.sheet_health import RECONCILE_TARGET
@@ -63,7 +63,7 @@ def compare(
     """Return the drift, and the ledger's orders that a repair would write."""
     rows = writer.read_orders()
     seen = Counter(row.ref for row in rows if row.ref)
-    first = {}
+    first: dict[str, SheetRow] = {}
     for row in rows:
         if row.ref and row.ref not in first:
             first[row.ref] = row
@@ -73,15 +73,15 @@ def compare(
     for chunk in order_payloads(session):
         for order in chunk:
             known.add(order.ref)
-            row = first.get(order.ref)
-            if row is None:
+            found = first.get(order.ref)
+            if found is None:
                 drift.missing.append(order.ref)
                 to_write[order.ref] = order
                 continue
             expected = comparable(order_row(order, zone))
             changed = [
                 column.title
-                for column, want, got in zip(ORDER_COLUMNS, expected, row.hub, strict=True)
+                for column, want, got in zip(ORDER_COLUMNS, expected, found.hub, strict=True)
                 if want != got
             ]
             if changed:
@@ -134,7 +134,7 @@ def _chunks(session: Session) -> Iterator[Sequence[OrderPayload]]:
 def summary_tables_or_none(session: Session) -> list[Table] | None:
     """Return the ledger's summary tables, or None while hub.ledger.reports is not there."""
     try:
-        from hub.ledger.reports import summary_tables  # type: ignore[import-not-found, unused-ignore]
+        from hub.ledger.reports import summary_tables  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     try:

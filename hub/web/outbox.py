@@ -33,6 +33,7 @@ from hub.db import get_session
 from hub.demo_clear import demo_present
 from hub.errors import N_, HubError, NotFound
 from hub.ledger.actor import Actor
+from hub.ledger.sheet_health import sheet_health
 from hub.models import AuditEntry
 from hub.outbox import control
 from hub.outbox.connectors import connectors_for
@@ -139,6 +140,7 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
         abandoned=abandoned_runs(session),
         audit=audit_trail(session, limit=AUDIT_ENTRIES_SHOWN),
         pause_form=pause_form or {},
+        sheet=sheet_health(session),
     ), status
 
 

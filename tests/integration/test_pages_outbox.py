@@ -37,7 +37,9 @@ PAGE = "/admin/outbox"
 @pytest.fixture
 def plugged(app: Flask, database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Flask]:
     """The hub with the recording connector on, on the test database ``app`` emptied."""
-    flask_app = conftest.make_app(database, tmp_path, jobs={"extra_connectors": PLUGIN})
+    flask_app = conftest.make_app(
+        database, tmp_path, jobs={"extra_connectors": PLUGIN}, sheets={"backend": "google"}
+    )
     yield flask_app
     get_db(flask_app).dispose()
 
@@ -148,7 +150,8 @@ def test_unconfigured_connectors_say_they_are_not_installed_yet_and_offer_no_pau
     row = re.search(r'<tr id="row-stripe">.*?</tr>', page, re.S)
     assert row and re.findall(r'class="num[^"]*"[^>]*>(\d+)', row.group(0))[0] == "2"
     assert "Not installed yet" in row.group(0)
-    assert "Not installed yet" in _section(page, "connector-sheets")
+    # The sheet connector is installed: the local workbook needs no setting.
+    assert "badge-on" in _section(page, "connector-sheets")
 
 
 @pytest.mark.parametrize(
@@ -400,10 +403,10 @@ def test_a_paused_connector_that_is_off_shows_both_why(plugged: Flask, admin: Fl
         _post(admin, f"{PAGE}/connectors/sheets/pause", reason="quarter close").status_code == 302
     )
     section = html.unescape(_section(_text(admin.get(PAGE)), "connector-sheets"))
-    assert "No Local workbook connector is installed" in section
+    assert "Set [sheets] spreadsheet_id" in section
     assert "Paused by admin@example.com on" in section
     assert "Reason: quarter close" in section
-    assert "Resume Local workbook" in section
+    assert "Resume Google Sheets" in section
 
 
 def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Users) -> None:
@@ -438,5 +441,5 @@ def test_a_connector_not_installed_is_named_in_french_in_its_reason(
 ) -> None:
     client = app.test_client()
     login(client, users.admin)
-    section = _section(html.unescape(client.get(PAGE).get_data(as_text=True)), "connector-sheets")
-    assert "Aucun connecteur Classeur local n\u2019est installé" in section
+    section = _section(html.unescape(client.get(PAGE).get_data(as_text=True)), "connector-stripe")
+    assert "Aucun connecteur Stripe n\u2019est installé" in section

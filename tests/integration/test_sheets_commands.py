@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -132,8 +132,8 @@ def test_a_refused_share_is_a_dead_letter_naming_the_account_and_replay_delivers
                 sa.select(OutboxRow.status).where(OutboxRow.connector == "sheets")
             ).all()
             assert set(statuses) == {OutboxStatus.DELIVERED}
-        rows = emulator.person(spreadsheet.spreadsheet_id, ORDERS_TAB).rows()
-        assert [r[0] for r in rows[1:]] == [ref]
+        grid = emulator.person(spreadsheet.spreadsheet_id, ORDERS_TAB).rows()
+        assert [line[0] for line in grid[1:]] == [ref]
         gc.http_client.session.close()
 
 
@@ -176,7 +176,7 @@ def test_many_events_of_many_orders_cost_one_cycle_and_duplicates_reach_the_page
 def reports_stand_in() -> Iterator[None]:
     """Stand in for hub.ledger.reports (another change) when it has not landed yet."""
     try:
-        import hub.ledger.reports  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+        import hub.ledger.reports  # type: ignore[import-not-found, import-untyped, unused-ignore]  # noqa: F401
 
         yield
         return
@@ -221,3 +221,46 @@ def test_summaries_follow_a_batch_and_land_in_the_workbook_with_a_chart(
     assert book["Jour"]["A1"].value == "Jour"
     assert book["Jour"].max_row >= 2
     assert [c.value for c in book[ORDERS_TAB]["A"]][1:] != []
+
+
+def test_the_outbox_page_shows_duplicates_and_the_last_sheet_check(
+    app: Flask, users: Users
+) -> None:
+    from hub.db import utcnow
+    from hub.ledger.sheet_health import SYNC_TARGET
+    from hub.models import ReconcileReport
+    from tests.conftest import sign_in
+
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            session.add(
+                ReconcileReport(
+                    target=SYNC_TARGET,
+                    finished_at=utcnow(),
+                    details={
+                        "duplicates": [["C-2026-000007", 2]],
+                        "removed": 0,
+                        "cells": 8_500_000,
+                        "cells_warning": True,
+                    },
+                )
+            )
+            session.add(
+                ReconcileReport(
+                    target="sheets",
+                    finished_at=utcnow(),
+                    unresolved=2,
+                    details={
+                        "found": {
+                            "counts": {"missing": 1, "extra": 0, "duplicates": 1, "edited": 0}
+                        }
+                    },
+                )
+            )
+    client = app.test_client()
+    sign_in(client, users.admin)
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "C-2026-000007" in page
+    assert "past 80% of Google" in page
+    assert "1 missing row(s)" in page and "2 left" in page
