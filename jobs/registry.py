@@ -178,5 +178,7 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
             quiet=True,
         )
     )
-    registry.add(sheet_summaries.job(get_config(app), connectors or connectors_for(app)))
+    summaries = sheet_summaries.job(get_config(app), connectors or connectors_for(app))
+    if summaries is not None:
+        registry.add(summaries)
     return registry

@@ -44,12 +44,15 @@ def refresh_summaries(connector: Connector | None) -> JobFunction:
     return run
 
 
-def job(cfg: Config, connectors: ConnectorSet) -> JobSpec:
-    """Return the job's spec: tried every minute (or the interval, if shorter)."""
+def job(cfg: Config, connectors: ConnectorSet) -> JobSpec | None:
+    """Return the job's spec (tried every minute, or the interval if shorter), None when off."""
+    connector = connectors.live.get("sheets")
+    if not isinstance(connector, SheetsConnector):
+        return None
     seconds = max(5.0, min(60.0, cfg.sheets.summary_interval_minutes * 60))
     return JobSpec(
         NAME,
-        refresh_summaries(connectors.live.get("sheets")),
+        refresh_summaries(connector),
         IntervalTrigger(seconds=seconds),
         "Rewrite the sheet's summary tabs (Jour, Mois, Équipe) after orders reached it",
         quiet=True,

@@ -448,7 +448,18 @@ def test_the_jobs_commands_are_plugged_in_through_entry_points() -> None:
     assert plugged == {"worker": "jobs.cli:worker_command", "jobs": "jobs.cli:jobs_group"}
     result = CliRunner().invoke(main, ["--help"], env={"HUB_CONFIG": "/dev/null"})
     listed = re.findall(r"^  (\w+) ", result.output.split("Commands:")[1], re.M)
-    assert listed == ["demo", "init", "jobs", "outbox", "serve", "token", "user", "worker"]
+    assert listed == [
+        "demo",
+        "init",
+        "jobs",
+        "outbox",
+        "reconcile",
+        "serve",
+        "sheets",
+        "token",
+        "user",
+        "worker",
+    ]
 
 
 def test_nothing_under_hub_imports_jobs() -> None:
