@@ -58,4 +58,14 @@ class Superseded:
     newer_version: int
 
 
-Fact = CustomerLinked | InvoiceIssued | InvoiceReversed | Superseded
+@dataclass(frozen=True)
+class SheetChecked:
+    """What a sheet write saw: duplicate references (ref, rows) and the cells in use."""
+
+    duplicates: tuple[tuple[str, int], ...]
+    removed: int
+    cells: int | None
+    cells_warning: bool
+
+
+Fact = CustomerLinked | InvoiceIssued | InvoiceReversed | Superseded | SheetChecked

@@ -24,7 +24,7 @@ from hub.db import refresh_statistics, utcnow, write_transaction
 from hub.ledger.delivery_results import record_facts
 from hub.models import BillingMode
 from hub.outbox.connectors import ConnectorSet, connectors_for, dispatch_job_name
-from jobs import claims, invoicing
+from jobs import claims, invoicing, sheet_summaries
 from jobs.dispatcher import DispatchSettings, drain
 from jobs.retry import RetryPolicy
 from jobs.runs import prune_runs, reap_abandoned
@@ -193,4 +193,7 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
                 period=invoicing.previous(mode, get_config(app).hub.timezone),
             )
         )
+    summaries = sheet_summaries.job(get_config(app), connectors or connectors_for(app))
+    if summaries is not None:
+        registry.add(summaries)
     return registry

@@ -19,6 +19,7 @@ from hub.cli.outbox import outbox_group
 from hub.cli.reconcile import reconcile_group
 from hub.cli.reconcile_stripe import reconcile_stripe_command  # noqa: F401 - joins the group
 from hub.cli.serve import serve
+from hub.cli.sheets import sheets_group
 from hub.cli.tokens import token_group
 from hub.cli.users import user_group
 
@@ -70,5 +71,6 @@ for _command in (
     outbox_group,
     reconcile_group,
     invoice_group,
+    sheets_group,
 ):
     main.add_command(_command)

@@ -17,6 +17,7 @@ from connectors.stripe.connector import stripe_connector
 from hub.config import Config, ConfigError, get_config
 from hub.errors import N_
 from hub.ledger.outbox import SUBSCRIPTIONS
+from hub.outbox.sheets import sheets_connector
 
 
 @dataclass
@@ -124,6 +125,7 @@ def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> Conn
     # Vendor connectors plug in here, one line each, as a factory that returns the connector
     # or Off("stripe", "Set [stripe] api_key (HUB_STRIPE_API_KEY) to ...").
     found.add(stripe_connector(cfg.stripe.api_key, cfg.stripe.api_base, cfg.stripe.rate))
+    found.add(sheets_connector(cfg))
     ctx = PluginContext(instance_path=Path(cfg.hub.instance_path).resolve())
     for spec in plugin_specs(cfg.jobs.extra_connectors):
         found.add(load_plugin(spec, ctx))

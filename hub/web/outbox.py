@@ -33,6 +33,7 @@ from hub.db import get_session
 from hub.demo_clear import demo_present
 from hub.errors import N_, HubError, NotFound
 from hub.ledger.actor import Actor
+from hub.ledger.sheet_health import sheet_health
 from hub.ledger.stripe_sync_view import stripe_sync
 from hub.models import AuditEntry
 from hub.outbox import control
@@ -141,6 +142,7 @@ def _page(status: int = 200, pause_form: dict[str, str] | None = None) -> Respon
         audit=audit_trail(session, limit=AUDIT_ENTRIES_SHOWN),
         pause_form=pause_form or {},
         stripe_sync=stripe_sync(session),
+        sheet=sheet_health(session),
     ), status
 
 

@@ -456,6 +456,7 @@ def test_the_jobs_commands_are_plugged_in_through_entry_points() -> None:
         "outbox",
         "reconcile",
         "serve",
+        "sheets",
         "token",
         "user",
         "worker",

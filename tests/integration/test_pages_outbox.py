@@ -37,7 +37,9 @@ PAGE = "/admin/outbox"
 @pytest.fixture
 def plugged(app: Flask, database: conftest.TestDatabase, tmp_path: Path) -> Iterator[Flask]:
     """The hub with the recording connector on, on the test database ``app`` emptied."""
-    flask_app = conftest.make_app(database, tmp_path, jobs={"extra_connectors": PLUGIN})
+    flask_app = conftest.make_app(
+        database, tmp_path, jobs={"extra_connectors": PLUGIN}, sheets={"backend": "google"}
+    )
     yield flask_app
     get_db(flask_app).dispose()
 
@@ -133,25 +135,18 @@ def test_admins_find_it_in_the_menu(admin: FlaskClient) -> None:
 # -- what it shows -------------------------------------------------------------------------
 
 
-def test_unconfigured_connectors_say_they_are_not_installed_yet_and_offer_no_pause(
+def test_an_unconfigured_connector_says_what_to_set_and_its_events_wait(
     app: Flask, users: Users
 ) -> None:
-    add_events(app, ["C-1", "C-2"], connector="sheets")
+    add_events(app, ["C-1", "C-2"], connector="stripe")
     page = html.unescape(_text(_as(app, users.admin).get(PAGE)))
-    sheets = _section(page, "connector-sheets")
-    assert "badge-off" in sheets and "Not installed yet" in sheets
-    assert "Off" not in sheets
-    assert "No Local workbook connector is installed in this version of the hub" in sheets
-    waiting = (
-        "2 change(s) wait for Local workbook: they will be sent to it, in order, once it is set up."
-    )
-    assert waiting in sheets
-    assert "/pause" not in sheets and "Pause" not in sheets
-    row = re.search(r'<tr id="row-sheets">.*?</tr>', page, re.S)
-    assert row and re.findall(r'class="num[^"]*"[^>]*>(\d+)', row.group(0))[0] == "2"
-    assert "Not installed yet" in row.group(0)
     stripe = _section(page, "connector-stripe")
-    assert "To configure" in stripe and "Set [stripe] api_key (HUB_STRIPE_API_KEY)" in stripe
+    assert "badge-off" in stripe and "To configure" in stripe
+    assert "Set [stripe] api_key (HUB_STRIPE_API_KEY)" in stripe
+    row = re.search(r'<tr id="row-stripe">.*?</tr>', page, re.S)
+    assert row and re.findall(r'class="num[^"]*"[^>]*>(\d+)', row.group(0))[0] == "2"
+    # The sheet connector is installed: the local workbook needs no setting.
+    assert "badge-on" in _section(page, "connector-sheets")
 
 
 @pytest.mark.parametrize(
@@ -403,10 +398,10 @@ def test_a_paused_connector_that_is_off_shows_both_why(plugged: Flask, admin: Fl
         _post(admin, f"{PAGE}/connectors/sheets/pause", reason="quarter close").status_code == 302
     )
     section = html.unescape(_section(_text(admin.get(PAGE)), "connector-sheets"))
-    assert "No Local workbook connector is installed" in section
+    assert "Set [sheets] spreadsheet_id" in section
     assert "Paused by admin@example.com on" in section
     assert "Reason: quarter close" in section
-    assert "Resume Local workbook" in section
+    assert "Resume Google Sheets" in section
 
 
 def test_an_off_connector_says_what_to_configure_in_french(app: Flask, users: Users) -> None:
@@ -441,5 +436,5 @@ def test_a_connector_not_installed_is_named_in_french_in_its_reason(
 ) -> None:
     client = app.test_client()
     login(client, users.admin)
-    section = _section(html.unescape(client.get(PAGE).get_data(as_text=True)), "connector-sheets")
-    assert "Aucun connecteur Classeur local n\u2019est installé" in section
+    section = _section(html.unescape(client.get(PAGE).get_data(as_text=True)), "connector-stripe")
+    assert "Aucun connecteur Stripe n\u2019est installé" in section

@@ -1,0 +1,75 @@
+"""Build the sheet connector from ``[sheets]``: the local workbook, or Google Sheets.
+
+The workbook is the default and needs nothing. Google needs the spreadsheet's id and the
+service account's key file; without them the connector is off, with the sentence saying what
+to set, and order events wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import gspread
+
+from connectors.base import Connector, Off
+from connectors.sheets.connector import SheetsConnector
+from connectors.sheets.google import GoogleSheetWriter
+from connectors.sheets.workbook import WorkbookWriter
+from hub.config import Config
+from hub.errors import N_
+
+GOOGLE_NOT_SET = N_(
+    "Set [sheets] spreadsheet_id (HUB_SHEETS_SPREADSHEET_ID) and [sheets] service_account_file "
+    "(HUB_SHEETS_SERVICE_ACCOUNT_FILE) to write to Google Sheets, or set [sheets] backend to "
+    '"xlsx" to write the local workbook.'
+)
+KEY_UNREADABLE = N_(
+    "The service account key file %(path)s cannot be read: check [sheets] service_account_file."
+)
+
+
+def workbook_path(cfg: Config) -> Path:
+    """Return ``[sheets] xlsx_path`` resolved in the instance folder (which the default names)."""
+    path = Path(cfg.sheets.xlsx_path)
+    if path.is_absolute():
+        return path
+    if path.parts and path.parts[0] == "instance":
+        path = Path(*path.parts[1:])
+    return Path(cfg.hub.instance_path).resolve() / path
+
+
+def account_email(key_file: Path) -> str:
+    """Return the service account's e-mail, the one the spreadsheet must be shared with."""
+    data = json.loads(key_file.read_text(encoding="utf-8"))
+    return str(data.get("client_email", ""))
+
+
+def sheets_connector(cfg: Config) -> Connector | Off:
+    """Return the sheet connector the configuration asks for, or Off with what to set."""
+    settings = cfg.sheets
+    zone = ZoneInfo(cfg.hub.timezone)
+    interval = settings.summary_interval_minutes * 60
+    if settings.backend != "google":
+        writer = WorkbookWriter(
+            workbook_path(cfg), zone=zone, remove_duplicates=settings.remove_duplicates
+        )
+        return SheetsConnector(writer, summary_interval_seconds=interval)
+    if not settings.spreadsheet_id or not settings.service_account_file:
+        return Off("sheets", GOOGLE_NOT_SET)
+    key_file = Path(settings.service_account_file)
+    try:
+        email = account_email(key_file)
+        client = gspread.service_account(filename=str(key_file))
+    except (OSError, ValueError, KeyError) as exc:
+        return Off("sheets", KEY_UNREADABLE, {"path": f"{key_file} ({exc})"})
+    writer_google = GoogleSheetWriter(
+        client,
+        settings.spreadsheet_id,
+        zone=zone,
+        account_email=email,
+        writes_per_minute=settings.writes_per_minute,
+        remove_duplicates=settings.remove_duplicates,
+    )
+    return SheetsConnector(writer_google, summary_interval_seconds=interval)
