@@ -30,16 +30,6 @@ KEY_UNREADABLE = N_(
 )
 
 
-def workbook_path(cfg: Config) -> Path:
-    """Return ``[sheets] xlsx_path`` resolved in the instance folder (which the default names)."""
-    path = Path(cfg.sheets.xlsx_path)
-    if path.is_absolute():
-        return path
-    if path.parts and path.parts[0] == "instance":
-        path = Path(*path.parts[1:])
-    return Path(cfg.hub.instance_path).resolve() / path
-
-
 def account_email(key_file: Path) -> str:
     """Return the service account's e-mail, the one the spreadsheet must be shared with."""
     data = json.loads(key_file.read_text(encoding="utf-8"))
@@ -53,17 +43,23 @@ def sheets_connector(cfg: Config) -> Connector | Off:
     interval = settings.summary_interval_minutes * 60
     if settings.backend != "google":
         writer = WorkbookWriter(
-            workbook_path(cfg), zone=zone, remove_duplicates=settings.remove_duplicates
+            cfg.workbook_path, zone=zone, remove_duplicates=settings.remove_duplicates
         )
         return SheetsConnector(writer, summary_interval_seconds=interval)
-    if not settings.spreadsheet_id or not settings.service_account_file:
+    if settings.api_base and settings.spreadsheet_id:
+        # The sandbox's Sheets emulator (hub serve --sandbox): any token will do there.
+        from sandbox.sheets.client import gspread_client
+
+        client, email = gspread_client(settings.api_base), "sandbox@hub.invalid"
+    elif not settings.spreadsheet_id or not settings.service_account_file:
         return Off("sheets", GOOGLE_NOT_SET)
-    key_file = Path(settings.service_account_file)
-    try:
-        email = account_email(key_file)
-        client = gspread.service_account(filename=str(key_file))
-    except (OSError, ValueError, KeyError) as exc:
-        return Off("sheets", KEY_UNREADABLE, {"path": f"{key_file} ({exc})"})
+    else:
+        key_file = Path(settings.service_account_file)
+        try:
+            email = account_email(key_file)
+            client = gspread.service_account(filename=str(key_file))
+        except (OSError, ValueError, KeyError) as exc:
+            return Off("sheets", KEY_UNREADABLE, {"path": f"{key_file} ({exc})"})
     writer_google = GoogleSheetWriter(
         client,
         settings.spreadsheet_id,

@@ -18,9 +18,11 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from connectors.sheets.connector import SheetsConnector
 from connectors.stripe.client import make_client
 from hub.config import Config, load_config
 from hub.db import get_db
+from hub.outbox.connectors import build_connectors
 from hub.sandbox_mode import SPREADSHEET_ID, Sandbox, SandboxError, start_sandbox
 from sandbox.sheets import gspread_client
 from tests import conftest
@@ -151,6 +153,9 @@ def test_the_google_backend_gets_the_sheets_emulator_and_its_spreadsheet(
         assert worksheet.acell("A1").value == "C-2026-000001"
     finally:
         gc.http_client.session.close()
+    # The hub's own sheet connector is on and writes there, with no service account.
+    connector = build_connectors(cfg).live["sheets"]
+    assert isinstance(connector, SheetsConnector)
 
 
 def test_stopping_frees_the_ports_and_the_next_run_keeps_the_stripe_account(
