@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Event
 from connectors.facts import InvoiceIssued, InvoiceReversed
+from hub.ledger import states
 from hub.ledger.actor import Actor
 from hub.ledger.billing import move_billing
 from hub.ledger.delivery_results import handles
@@ -23,20 +24,6 @@ from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
 from hub.sql import utcnow
 
 STRIPE = Actor.system("stripe")
-
-#: Invoice statuses a fact may move to from each; a replayed or stale fact moves nothing back.
-_INVOICE_FORWARD: dict[InvoiceStatus, frozenset[InvoiceStatus]] = {
-    InvoiceStatus.REQUESTED: frozenset(set(InvoiceStatus) - {InvoiceStatus.REQUESTED}),
-    InvoiceStatus.DRAFT: frozenset(
-        {InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
-    ),
-    InvoiceStatus.OPEN: frozenset(
-        {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
-    ),
-    InvoiceStatus.UNCOLLECTIBLE: frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID}),
-    InvoiceStatus.PAID: frozenset(),
-    InvoiceStatus.VOID: frozenset(),
-}
 
 #: The billing moves that bring an order to what its invoice's Stripe status says.
 _BILLING_PATH: dict[InvoiceStatus, tuple[BillingStatus, ...]] = {
@@ -97,7 +84,7 @@ def record_invoice_issued(session: Session, event: Event, fact: InvoiceIssued) -
         "pdf_url": _web_link(fact.pdf_url) or invoice.pdf_url,
         "paid_at": fact.paid_at or invoice.paid_at,
     }
-    if status in _INVOICE_FORWARD[invoice.status]:
+    if states.invoice_allows(invoice.status, status):
         news["status"] = status
     changed = {name: value for name, value in news.items() if getattr(invoice, name) != value}
     for name, value in changed.items():

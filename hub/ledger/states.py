@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.errors import N_, TransitionError
+from hub.models.billing import InvoiceStatus as I
 from hub.models.orders import BillingStatus as B
 from hub.models.orders import OrderStatus as S
 
@@ -27,6 +28,17 @@ BILLING: dict[B, frozenset[B]] = {
     B.PAID: frozenset({B.CREDITED}),
     B.VOID: frozenset(),
     B.CREDITED: frozenset(),
+}
+
+#: A hub invoice's status follows Stripe's own lifecycle, forward only: a replayed fact or a
+#: webhook that arrives late never moves it back.
+INVOICE: dict[I, frozenset[I]] = {
+    I.REQUESTED: frozenset({I.DRAFT, I.OPEN, I.PAID, I.VOID, I.UNCOLLECTIBLE}),
+    I.DRAFT: frozenset({I.OPEN, I.PAID, I.VOID, I.UNCOLLECTIBLE}),
+    I.OPEN: frozenset({I.PAID, I.VOID, I.UNCOLLECTIBLE}),
+    I.UNCOLLECTIBLE: frozenset({I.PAID, I.VOID}),
+    I.PAID: frozenset(),
+    I.VOID: frozenset(),
 }
 
 EDITABLE = frozenset({S.NEW, S.SCHEDULED})
@@ -104,3 +116,8 @@ def check_billing(current: str, target: str) -> None:
 def is_editable(status: str, billing_status: str) -> bool:
     """Tell whether an order's lines may still change: not done, not cancelled, not yet billed."""
     return S(status) in EDITABLE and B(billing_status) == B.UNBILLED
+
+
+def invoice_allows(current: str, target: str) -> bool:
+    """Tell whether a hub invoice may go from one Stripe status to another (forward only)."""
+    return I(target) in INVOICE[I(current)]

@@ -15,31 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from connectors.stripe.reading import StripeInvoice
+from hub.ledger import states
 from hub.ledger.actor import Actor
 from hub.ledger.billing import apply_billing_news
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
-
-#: Where an invoice's status may go next; Stripe's own lifecycle, forward only.
-INVOICE_MOVES: dict[InvoiceStatus, frozenset[InvoiceStatus]] = {
-    InvoiceStatus.REQUESTED: frozenset(
-        {
-            InvoiceStatus.DRAFT,
-            InvoiceStatus.OPEN,
-            InvoiceStatus.PAID,
-            InvoiceStatus.VOID,
-            InvoiceStatus.UNCOLLECTIBLE,
-        }
-    ),
-    InvoiceStatus.DRAFT: frozenset(
-        {InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
-    ),
-    InvoiceStatus.OPEN: frozenset(
-        {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
-    ),
-    InvoiceStatus.UNCOLLECTIBLE: frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID}),
-    InvoiceStatus.PAID: frozenset(),
-    InvoiceStatus.VOID: frozenset(),
-}
 
 _INVOICE_STATUSES = {status.value: status for status in InvoiceStatus}
 
@@ -102,7 +81,7 @@ def record_invoice(session: Session, invoice: Invoice, seen: StripeInvoice) -> b
     """Copy Stripe's id, number, links, status (forward only) and payment time onto the invoice."""
     changed = False
     target = _INVOICE_STATUSES.get(seen.status)
-    if target is not None and target in INVOICE_MOVES[invoice.status]:
+    if target is not None and states.invoice_allows(invoice.status, target):
         invoice.status = target
         changed = True
     updates: dict[str, Any] = {

@@ -55,17 +55,25 @@ def stripe_hub(
     app: Flask, database: TestDatabase, tmp_path: Path, emulator: StripeEmulator
 ) -> Iterator[Flask]:
     """The hub (tables emptied by ``app``) with a Stripe test key and a webhook secret."""
-    flask_app = make_app(
+    flask_app = hub_on_emulator(database, tmp_path, emulator)
+    yield flask_app
+    get_db(flask_app).dispose()
+
+
+def hub_on_emulator(
+    database: TestDatabase, tmp_path: Path, emulator: StripeEmulator, **stripe: Any
+) -> Flask:
+    """Return a hub whose [stripe] points at the emulator, with more [stripe] settings."""
+    return make_app(
         database,
         tmp_path,
         stripe={
             "api_key": emulator.api_key,
             "api_base": emulator.base_url,
             "webhook_secret": SECRET,
+            **stripe,
         },
     )
-    yield flask_app
-    get_db(flask_app).dispose()
 
 
 @pytest.fixture

@@ -31,13 +31,13 @@ from jobs.dispatcher import dispatch_batch
 from jobs.registry import dispatch_settings
 from sandbox.stripe import StripeEmulator
 from tests import conftest
-from tests.conftest import SignIn, Users, make_app
+from tests.conftest import SignIn, Users
 from tests.factories import make_customer, make_order
 from tests.integration.stripe_support import (
-    SECRET,
     apply_inbox,
     emulator,
     events_of,
+    hub_on_emulator,
     ledger_invoice,
     order_of,
     post_event,
@@ -59,16 +59,7 @@ def billing_hub(
     app: Flask, database: conftest.TestDatabase, tmp_path: Path, emulator: StripeEmulator
 ) -> Iterator[Flask]:
     """The hub billing per order at once (no delay), pointed at the emulator."""
-    flask_app = make_app(
-        database,
-        tmp_path,
-        stripe={
-            "api_key": emulator.api_key,
-            "api_base": emulator.base_url,
-            "webhook_secret": SECRET,
-            "per_order_delay_minutes": 0,
-        },
-    )
+    flask_app = hub_on_emulator(database, tmp_path, emulator, per_order_delay_minutes=0)
     yield flask_app
     get_db(flask_app).dispose()
 
