@@ -20,6 +20,8 @@ def version_of(cell: object) -> int | None:
     """Read a version cell as the sheet returns it (a number, or text a person typed)."""
     if isinstance(cell, bool) or cell in (None, ""):
         return None
+    if isinstance(cell, int):
+        return cell
     try:
         return int(float(str(cell)))
     except ValueError:
@@ -35,17 +37,13 @@ class KeyColumn:
 
     @classmethod
     def read(cls, refs: Iterable[object], versions: Iterable[object]) -> KeyColumn:
-        ref_list = tuple("" if r is None else str(r).strip() for r in refs)
-        version_list = [version_of(v) for v in versions]
+        # The column holds every order: plain strings and integers take the short way.
+        ref_list = tuple(
+            r.strip() if type(r) is str else "" if r is None else str(r).strip() for r in refs
+        )
+        version_list = [v if type(v) is int else version_of(v) for v in versions]
         version_list += [None] * (len(ref_list) - len(version_list))
         return cls(ref_list, tuple(version_list[: len(ref_list)]))
-
-    def rows_by_ref(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for index, ref in enumerate(self.refs):
-            if ref:
-                found.setdefault(ref, []).append(index)
-        return found
 
 
 @dataclass(frozen=True)
@@ -91,12 +89,20 @@ def latest(orders: Iterable[OrderPayload]) -> list[OrderPayload]:
 def duplicate_rows(keys: KeyColumn) -> tuple[dict[str, int], dict[str, list[int]]]:
     """Return each reference's keeper row and the other rows holding the same reference."""
     keepers: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}
+    # One pass over the column (it holds every order); only duplicates need a second look.
+    for index, ref in enumerate(keys.refs):
+        if not ref:
+            continue
+        if ref in keepers:
+            shared.setdefault(ref, [keepers[ref]]).append(index)
+        else:
+            keepers[ref] = index
     extra: dict[str, list[int]] = {}
-    for ref, rows in keys.rows_by_ref().items():
+    for ref, rows in shared.items():
         best = max(rows, key=lambda i: (keys.versions[i] or -1, -i))
         keepers[ref] = best
-        if len(rows) > 1:
-            extra[ref] = [i for i in rows if i != best]
+        extra[ref] = [i for i in rows if i != best]
     return keepers, extra
 
 

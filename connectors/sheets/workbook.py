@@ -3,7 +3,10 @@
 openpyxl cannot change a file in place, so each write reads the file back (read-only mode),
 applies the changes by reference, and writes it whole (write-only mode) to a temporary file
 that then replaces the old one (``os.replace``): a reader, or a download from the hub, never
-sees half a file. The cost grows with the ledger; bench/sheets.py measures it.
+sees half a file. What the writer saved last is kept in memory, stamped with the file's
+inode, size and modification time: while the file is the one it wrote, the next write skips
+reading it back; any change to the file (a person's edit, another process) makes it read again.
+The cost grows with the ledger; bench/sheets.py measures it.
 """
 
 from __future__ import annotations
@@ -90,10 +93,26 @@ class WorkbookWriter:
         self.zone = zone
         self.remove_duplicates = remove_duplicates
         self._lock = threading.Lock()
+        self._saved: tuple[tuple[int, int, int], _Contents] | None = None
 
     # -- reading ------------------------------------------------------------------------------
 
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return status.st_ino, status.st_size, status.st_mtime_ns
+
+    def _remember(self, contents: _Contents) -> None:
+        stamp = self._stamp()
+        self._saved = None if stamp is None else (stamp, contents)
+
     def _load(self) -> _Contents:
+        """Return the workbook's contents, for the caller to change (forgotten until saved)."""
+        saved, self._saved = self._saved, None
+        if saved is not None and saved[0] == self._stamp():
+            return saved[1]
         found = _Contents()
         if not self.path.exists():
             return found
@@ -143,6 +162,7 @@ class WorkbookWriter:
         """Return every data row of the orders tab."""
         with self._lock:
             contents = self._load()
+            self._remember(contents)
         return [
             SheetRow(number, tuple(row[:HUB_WIDTH]), tuple(row[HUB_WIDTH:]))
             for number, row in enumerate(contents.orders, start=2)
@@ -227,6 +247,7 @@ class WorkbookWriter:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        self._remember(contents)
 
     def _write_orders_tab(self, sheet: WriteOnlyWorksheet, contents: _Contents) -> None:
         sheet.freeze_panes = "A2"

@@ -20,14 +20,31 @@ DEFAULT_COLUMNS = 26
 MAX_CELLS = 10_000_000
 
 
+class Line(list[Cell | None]):
+    """One row of cells, tagged with the sheet that may change it in place.
+
+    A batch works on a copy of the spreadsheet whose rows are shared with the committed one;
+    a row is copied only when the batch first changes it (copy-on-write), so a write of ten
+    rows to a sheet of a million costs ten row copies, not a million.
+    """
+
+    __slots__ = ("owner",)
+
+    def __init__(self, cells: Iterable[Cell | None] = (), owner: object = None) -> None:
+        super().__init__(cells)
+        self.owner = owner
+
+
 @dataclass
 class Sheet:
     """One tab: its SheetProperties JSON (the source of truth) and a sparse grid of cells."""
 
     properties: dict[str, Any]
-    rows: list[list[Cell | None]] = field(default_factory=list)
+    rows: list[Line] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None
     charts: list[dict[str, Any]] = field(default_factory=list)
+    # Rows whose owner is this token are this sheet's own; others are shared with a copy.
+    token: object = field(default_factory=object, compare=False, repr=False)
 
     @property
     def sheet_id(self) -> int:
@@ -61,13 +78,24 @@ class Sheet:
             return self.rows[row][column]
         return None
 
+    def new_line(self, cells: Iterable[Cell | None] = ()) -> Line:
+        """Return a row this sheet owns."""
+        return Line(cells, self.token)
+
+    def own(self, row: int) -> Line:
+        """Return a row this sheet may change, copying it first if it is shared."""
+        line = self.rows[row]
+        if line.owner is not self.token:
+            line = self.rows[row] = Line(line, self.token)
+        return line
+
     def put(self, row: int, column: int, cell: Cell | None) -> None:
         """Set a cell, growing the grid when the write lands beyond it (as values writes do)."""
         if cell is None and self.cell(row, column) is None:
             return
         while len(self.rows) <= row:
-            self.rows.append([])
-        line = self.rows[row]
+            self.rows.append(self.new_line())
+        line = self.own(row)
         while len(line) <= column:
             line.append(None)
         line[column] = cell
@@ -87,7 +115,7 @@ class Sheet:
     def insert_rows(self, start: int, count: int) -> None:
         """Insert empty rows before a zero-based row index."""
         if start < len(self.rows):
-            self.rows[start:start] = [[] for _ in range(count)]
+            self.rows[start:start] = [self.new_line() for _ in range(count)]
         self.grid["rowCount"] = self.row_count + count
 
     def delete_rows(self, start: int, end: int) -> None:
@@ -104,17 +132,18 @@ class Sheet:
 
     def insert_columns(self, start: int, count: int) -> None:
         """Insert empty columns before a zero-based column index."""
-        for line in self.rows:
+        for index, line in enumerate(self.rows):
             if start < len(line):
-                line[start:start] = [None] * count
+                self.own(index)[start:start] = [None] * count
         self.grid["columnCount"] = self.column_count + count
 
     def delete_columns(self, start: int, end: int) -> None:
         """Delete columns [start, end) and shrink the grid."""
         if end - start >= self.column_count:
             raise InvalidArgument("You can't delete all the columns on the sheet.")
-        for line in self.rows:
-            del line[start:end]
+        for index, line in enumerate(self.rows):
+            if start < len(line):
+                del self.own(index)[start:end]
         self.grid["columnCount"] = self.column_count - (end - start)
 
     def sort_rows(
@@ -141,10 +170,10 @@ class Sheet:
                 self.put(start + offset, columns[0] + column_offset, cell)
 
     def clone(self) -> Sheet:
-        """Return a copy sharing only the immutable cells."""
+        """Return a copy sharing its rows until it changes them (see `Line`)."""
         return Sheet(
             properties=copy.deepcopy(self.properties),
-            rows=[line[:] for line in self.rows],
+            rows=self.rows[:],
             basic_filter=copy.deepcopy(self.basic_filter),
             charts=copy.deepcopy(self.charts),
         )

@@ -9,7 +9,7 @@ from sandbox.sheets import a1
 from sandbox.sheets.cells import entered_cell
 from sandbox.sheets.errors import InvalidArgument
 from sandbox.sheets.render import rendered
-from sandbox.sheets.store import Sheet, Spreadsheet
+from sandbox.sheets.store import Line, Sheet, Spreadsheet
 
 
 @dataclass(frozen=True)
@@ -55,20 +55,25 @@ def read(
     """Return the ValueRange JSON of a read, trailing empty rows and columns trimmed."""
     rows, columns = target.read_bounds()
     sheet = target.sheet
-    grid: list[list[Any]] = []
-    for row in range(rows[0], min(rows[1], len(sheet.rows))):
-        line = [rendered(sheet.cell(row, c), value_render, date_render) for c in range(*columns)]
-        while line and line[-1] == "":
-            line.pop()
-        grid.append(line)
-    while grid and not grid[-1]:
-        grid.pop()
-    if major == "COLUMNS":
-        width = max((len(line) for line in grid), default=0)
-        grid = [[line[c] if c < len(line) else "" for line in grid] for c in range(width)]
-        for line in grid:
-            while line and line[-1] == "":
-                line.pop()
+    lines = sheet.rows[rows[0] : rows[1]]
+    if columns[1] - columns[0] == 1:
+        # One column (a key column read each cycle): no list per row, rows ~ millions.
+        grid = _one_column(lines, columns[0], value_render, date_render, major)
+    else:
+        grid = []
+        for line in lines:
+            cells = [rendered(c, value_render, date_render) for c in line[columns[0] : columns[1]]]
+            while cells and cells[-1] == "":
+                cells.pop()
+            grid.append(cells)
+        while grid and not grid[-1]:
+            grid.pop()
+        if major == "COLUMNS":
+            width = max((len(values) for values in grid), default=0)
+            grid = [[values[c] if c < len(values) else "" for values in grid] for c in range(width)]
+            for values in grid:
+                while values and values[-1] == "":
+                    values.pop()
     body: dict[str, Any] = {
         "range": a1.format_range(sheet.title, rows, columns),
         "majorDimension": major,
@@ -76,6 +81,29 @@ def read(
     if grid:
         body["values"] = grid
     return body
+
+
+def _one_column(
+    lines: list[Line], column: int, value_render: str, date_render: str, major: str
+) -> list[list[Any]]:
+    if value_render == "UNFORMATTED_VALUE" and date_render == "SERIAL_NUMBER":
+        # rendered()'s answer for this render, inlined: the value, or "" when there is none.
+        found = [
+            "" if len(line) <= column or (c := line[column]) is None or c.value is None else c.value
+            for line in lines
+        ]
+    else:
+        found = [
+            rendered(line[column] if len(line) > column else None, value_render, date_render)
+            for line in lines
+        ]
+    while found and found[-1] == "":
+        found.pop()
+    if not found:
+        return []
+    if major == "COLUMNS":
+        return [found]
+    return [[value] if value != "" else [] for value in found]
 
 
 def write(

@@ -306,6 +306,46 @@ def test_a_failing_request_leaves_the_whole_batch_unapplied(
     assert spreadsheet.sheet_titles() == ["Commandes"]
 
 
+def test_a_failing_batch_leaves_the_rows_it_changed_as_they_were(
+    book: gspread.Spreadsheet, spreadsheet: Spreadsheet
+) -> None:
+    worksheet = book.sheet1
+    _fill(worksheet)
+    cell = {"userEnteredValue": {"stringValue": "changed"}}
+    span = {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3}
+
+    with pytest.raises(gspread.exceptions.APIError):
+        book.batch_update(
+            {
+                "requests": [
+                    {"repeatCell": {"range": span, "cell": cell, "fields": "userEnteredValue"}},
+                    {
+                        "deleteDimension": {
+                            "range": {
+                                "sheetId": 0,
+                                "dimension": "COLUMNS",
+                                "startIndex": 0,
+                                "endIndex": 1,
+                            }
+                        }
+                    },
+                    {"sortRange": {"range": span, "sortSpecs": [{"dimensionIndex": 1}]}},
+                    {"deleteSheet": {"sheetId": 123456}},
+                ]
+            }
+        )
+    worksheet.update(values=[["C-4", 40]], range_name="A5")
+
+    assert worksheet.get_values("A1:B5") == [
+        ["ref", "amount"],
+        ["C-2", "20"],
+        ["C-1", "10"],
+        ["C-3", "30"],
+        ["C-4", "40"],
+    ]
+    assert spreadsheet.sheets[0].column_count == 26
+
+
 def test_a_request_kind_the_emulator_lacks_is_a_clear_400(book: gspread.Spreadsheet) -> None:
     with pytest.raises(gspread.exceptions.APIError) as refused:
         book.batch_update(
