@@ -196,9 +196,9 @@ def test_jobs_list_shows_every_job_and_jobs_run_runs_one(plugged: Flask) -> None
     assert result.exit_code == 0
     assert "outbox.dispatch.recording: ok; delivered 1, retried 0, dead 0" in result.output
     assert "last ok at" in hub(plugged, "jobs", "list").output
-    unknown = hub(plugged, "jobs", "run", "invoicing.monthly")
+    unknown = hub(plugged, "jobs", "run", "invoicing.daily")
     assert unknown.exit_code == 1
-    assert "No job named 'invoicing.monthly'" in unknown.output
+    assert "No job named 'invoicing.daily'" in unknown.output
     with plugged.app_context():
         session = get_session()
         assert session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 1
