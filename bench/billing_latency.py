@@ -49,7 +49,7 @@ from hub.ledger.actor import Actor
 from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.fulfilment import complete_order
 from hub.ledger.orders import OrderInput, create_order
-from hub.models import User
+from hub.models import Role, User
 from sandbox.stripe import DEFAULT_API_KEY
 
 NAME = "hub_bench_billing"
@@ -78,7 +78,7 @@ class Row:
     missing: int  # orders whose invoice was never seen sent, summed over rounds
 
 
-def settings(ledger: Ledger, base_url: str) -> dict[str, dict[str, Any]]:
+def settings(base_url: str, stripe_rate: float) -> dict[str, dict[str, Any]]:
     """The hub's configuration for this bench: per-order billing at once, the emulator."""
     return {
         "stripe": {
@@ -86,13 +86,14 @@ def settings(ledger: Ledger, base_url: str) -> dict[str, dict[str, Any]]:
             "api_base": base_url,
             "billing_mode": "per_order",
             "per_order_delay_minutes": 0,
+            "requests_per_second": stripe_rate,  # 0: the key's pace, 20/s in test mode
         },
     }
 
 
 def bench_app(ledger: Ledger, base_url: str) -> Flask:
     """The hub in this process, configured as the worker is, to mark orders done."""
-    overrides = settings(ledger, base_url) | {
+    overrides = settings(base_url, 0) | {
         "hub": {
             "database_url": ledger.url(NAME),
             "secret_key": _secret_key(),
@@ -224,7 +225,9 @@ class Sample:
 
 
 @contextmanager
-def billing_hub(ledger: Ledger, base_url: str) -> Iterator[tuple[Flask, Actor, list[int]]]:
+def billing_hub(
+    ledger: Ledger, base_url: str, stripe_rate: float
+) -> Iterator[tuple[Flask, Actor, list[int]]]:
     """A fresh scratch ledger with a provider and customers, and a ``hub worker`` on it."""
     fresh_database(ledger, NAME)
     app = bench_app(ledger, base_url)
@@ -233,7 +236,7 @@ def billing_hub(ledger: Ledger, base_url: str) -> Iterator[tuple[Flask, Actor, l
             session = get_session()
             with write_transaction(session):
                 provider = User(
-                    email="bench-provider@example.test", name="Prestataire", role="provider",
+                    email="bench-provider@example.test", name="Prestataire", role=Role.PROVIDER,
                     password_hash=None, active=True,
                 )  # fmt: skip
                 session.add(provider)
@@ -244,7 +247,7 @@ def billing_hub(ledger: Ledger, base_url: str) -> Iterator[tuple[Flask, Actor, l
             customers = [create_customer(session, CustomerInput.parse(p)).id for p in people]
             actor = Actor.of(provider)
             session.close()
-        with Workers(ledger, 1, name=NAME, settings=settings(ledger, base_url)):
+        with Workers(ledger, 1, name=NAME, settings=settings(base_url, stripe_rate)):
             yield app, actor, customers
     finally:
         get_db(app).dispose()
@@ -254,7 +257,7 @@ def billing_hub(ledger: Ledger, base_url: str) -> Iterator[tuple[Flask, Actor, l
 def measure(backend: str, base_url: str, args: argparse.Namespace) -> Row:
     ledger = Ledger(backend, "10k")  # only its backend matters: the ledger is NAME
     samples = []
-    with billing_hub(ledger, base_url) as (app, actor, customers):
+    with billing_hub(ledger, base_url, args.stripe_rate) as (app, actor, customers):
         watch = SentWatch(base_url)
         watch.start()
         try:
@@ -326,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     add("--rate", type=float, default=3.0, help="orders marked done per second")
     add("--rounds", type=int, default=3, help="rounds per backend; medians are printed")
     add("--bare", type=int, default=20, help="baseline invoices per round")
+    add("--stripe-rate", type=float, default=0, help="the worker's Stripe requests/s (0: 20)")
     add("--quick", action="store_true", help="smoke run: SQLite, 60 orders, 1 round")
     args = parser.parse_args(argv)
     if args.quick:
@@ -340,8 +344,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             rows.append(measure(backend, base_url, args))
     facts["load after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     elapsed = time.monotonic() - started
+    pace = f"{args.stripe_rate:g}" if args.stripe_rate else "20 (the test key's default)"
     print(
-        f"\n{table(rows)}\n\nLoad before {facts['load before']}, after {facts['load after']}. "
+        f"\n{table(rows)}\n\nWorker's Stripe pace: {pace} requests/s, orders done at "
+        f"{args.rate:g}/s. Load before {facts['load before']}, after {facts['load after']}. "
         f"Took {elapsed / 60:.1f} min."
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
