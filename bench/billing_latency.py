@@ -3,15 +3,15 @@
     .venv/bin/python -m bench.billing_latency            # full run (see bench/README.md)
     .venv/bin/python -m bench.billing_latency --quick    # smoke run: SQLite, 60 orders, 1 round
 
-The Stripe emulator runs in its own process (``python -m sandbox.stripe``, no rate limit of
-its own: the connector keeps to the test key's 20 requests/s). The hub bills per order with
-``per_order_delay_minutes = 0`` and talks to the emulator; one ``hub worker`` process with the
-default ``[jobs]`` settings delivers. The bench process marks orders done one at a time at a
-steady pace through the ledger's ``complete_order`` use case (each in its own transaction)
-and notes the time of each commit; a thread lists the emulator's ``invoice.sent`` events
-every ``POLL_SECONDS`` and notes when each order's invoice (``hub_order_refs`` in its
-metadata) is first seen sent. Latency is the difference (one process, one clock), so it
-carries up to one poll interval of observation delay.
+The Stripe emulator runs in its own process (``python -m sandbox.stripe``, a fresh one per
+backend, no rate limit of its own: the connector keeps to the test key's 20 requests/s). The
+hub bills per order with ``per_order_delay_minutes = 0`` and talks to the emulator; one
+``hub worker`` process with the default ``[jobs]`` settings delivers. The bench process marks
+orders done one at a time at a steady pace through the ledger's ``complete_order`` use case
+(each in its own transaction) and notes the time of each commit; a thread lists the
+emulator's ``invoice.sent`` events every ``POLL_SECONDS`` and notes when each order's invoice
+(``hub_order_refs`` in its metadata) is first seen sent. Latency is the difference (one
+process, one clock), so it carries up to one poll interval of observation delay.
 
 Before the rounds, one order per customer is billed and waited for (unrecorded): the
 customers and VAT rates then exist in Stripe, so every measured invoice costs the same four
@@ -338,9 +338,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     started, facts = time.monotonic(), machine()
     print(f"{facts['date']}, nproc {facts['nproc']}, load {facts['load before']}", flush=True)
     rows = []
-    with emulator_process(None) as base_url:
-        for backend in args.backend or BACKENDS:
-            print(f"\n== {backend}", flush=True)
+    for backend in args.backend or BACKENDS:
+        print(f"\n== {backend}", flush=True)
+        # A Stripe account per ledger: each fresh ledger numbers its outbox rows from 1 again,
+        # and the same idempotency keys would replay the other ledger's invoices.
+        with emulator_process(None) as base_url:
             rows.append(measure(backend, base_url, args))
     facts["load after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     elapsed = time.monotonic() - started
