@@ -40,7 +40,7 @@ from flask import Flask
 
 from bench import seed
 from bench.common import BACKENDS, DATA, ROOT, Ledger, _secret_key
-from bench.dispatcher import Workers, fresh_database, machine, paced, percentile
+from bench.dispatcher import Workers, fresh_database, machine, median_pct, paced, percentile
 from bench.stripe_calls import emulator_process
 from hub import create_app
 from hub.config import load_config
@@ -284,21 +284,18 @@ def measure(backend: str, base_url: str, args: argparse.Namespace) -> Row:
             watch.stopping.set()
             watch.join(timeout=5)
 
-    def med(values: Sequence[Sequence[float]], q: float) -> float:
-        return statistics.median(percentile(v, q) for v in values)
-
-    lat = [s.latencies_ms for s in samples]
-    bare = [s.bare_ms for s in samples]
+    latency_rounds = [s.latencies_ms for s in samples]
+    bare_rounds = [s.bare_ms for s in samples]
     return Row(
         backend=backend,
         rounds=args.rounds,
         orders=args.orders,
-        p50_ms=med(lat, 0.5),
-        p90_ms=med(lat, 0.9),
-        p99_ms=med(lat, 0.99),
-        max_ms=statistics.median(max(v) for v in lat),
-        bare_p50_ms=med(bare, 0.5),
-        bare_p99_ms=med(bare, 0.99),
+        p50_ms=median_pct(latency_rounds, 0.5),
+        p90_ms=median_pct(latency_rounds, 0.9),
+        p99_ms=median_pct(latency_rounds, 0.99),
+        max_ms=statistics.median(max(v) for v in latency_rounds),
+        bare_p50_ms=median_pct(bare_rounds, 0.5),
+        bare_p99_ms=median_pct(bare_rounds, 0.99),
         missing=sum(s.missing for s in samples),
     )
 
