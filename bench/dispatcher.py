@@ -66,31 +66,35 @@ class Row:
     tried_twice: int
 
 
-def fresh_database(ledger: Ledger) -> None:
+def fresh_database(ledger: Ledger, name: str = NAME) -> None:
     """Drop and recreate the scratch database, then migrate it with ``hub init``."""
-    seed.drop(ledger, NAME)
+    seed.drop(ledger, name)
     DATA.mkdir(parents=True, exist_ok=True)
     if ledger.backend == "postgresql":
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{NAME}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         admin.dispose()
-    hub(ledger, "init", name=NAME)
+    hub(ledger, "init", name=name)
 
 
 class Workers:
     """``hub worker`` processes on the scratch database, logs to files, stopped by SIGTERM."""
 
-    def __init__(self, ledger: Ledger, count: int, interval: float) -> None:
-        self.env = ledger.env(NAME) | environment(
-            {
-                "hub": {"log_level": "INFO"},
-                "jobs": {
-                    "extra_connectors": "connectors.recording:noop_connector",
-                    "dispatch_interval_seconds": interval,
-                },
-            }
-        )
+    def __init__(
+        self,
+        ledger: Ledger,
+        count: int,
+        interval: float | None = None,
+        *,
+        name: str = NAME,
+        settings: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        # Without ``settings``: the no-op connector at the given dispatch interval.
+        if settings is None:
+            jobs = {"extra_connectors": "connectors.recording:noop_connector"}
+            settings = {"jobs": jobs | {"dispatch_interval_seconds": interval}}
+        self.env = ledger.env(name) | environment({"hub": {"log_level": "INFO"}} | settings)
         self.logs = [DATA / "logs" / f"worker-{ledger.backend}-{n}.log" for n in range(count)]
         self.procs: list[subprocess.Popen[bytes]] = []
 

@@ -177,12 +177,12 @@ def calls_per_order(invoices_per_shape: int) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def emulator_process(rate: float) -> Iterator[str]:
+def emulator_process(rate: float | None) -> Iterator[str]:
     """Run the emulator in its own process (its own GIL), limited to ``rate``; yield its URL."""
     port = free_port()
+    limit = ["--requests-per-second", str(rate)] if rate is not None else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.stripe", "--port", str(port),
-         "--requests-per-second", str(rate)],
+        [sys.executable, "-m", "sandbox.stripe", "--port", str(port), *limit],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
