@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -38,14 +38,36 @@ class Event:
     created_at: datetime
 
     def step_key(self, step: str) -> str:
-        """Return the idempotency key of one step of this delivery: ``hub-<row>-<step>``.
+        """Return the idempotency key of one step of this delivery: ``hub-<row>-<stamp>-<step>``.
 
         It is the same on every attempt, so a retry of a half-done delivery replays the steps
         already done (the vendor answers with the first response) and goes on with the rest.
+        ``stamp`` is the row's creation time (microseconds, base 36): row ids alone start
+        again at 1 in another ledger on the same Stripe account (a staging copy, a ledger
+        restored from a backup, a bench), whose keys must not replay this one's answers.
         """
         if not step or not step.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"step names are short words, not {step!r}")
-        return f"hub-{self.id}-{step}"
+        return f"hub-{self.id}-{_base36(_microseconds(self.created_at))}-{step}"
+
+
+def _microseconds(moment: datetime) -> int:
+    """Return a moment as whole microseconds since the epoch, naive meaning UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(microseconds=1)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,12 @@ def test_connector_receives_plain_snapshots_with_attempt_and_step_keys(
     _dispatch(app, Keeper())
     assert seen[0].payload["order"] == {"ref": "C-9"}
     assert seen[0].attempt == 1
-    assert seen[0].step_key("invoice") == f"hub-{row_id}-invoice"
-    assert seen[0].step_key("lines") == f"hub-{row_id}-lines"
+    invoice_key = seen[0].step_key("invoice")
+    assert invoice_key.startswith(f"hub-{row_id}-") and invoice_key.endswith("-invoice")
+    assert seen[0].step_key("lines") == invoice_key.removesuffix("invoice") + "lines"
+    # Read again from the database, the row gives the same keys on its next attempt.
+    again = Event(row_id, "test.event", "order", "C-9", {}, 2, seen[0].created_at)
+    assert again.step_key("invoice") == invoice_key
     with pytest.raises(ValueError, match="step names"):
         seen[0].step_key("a b")
 

@@ -149,3 +149,14 @@ def test_a_literal_outside_its_values_and_a_topic_of_another_type_are_refused() 
         read_payload("invoice.cancelled", data, InvoiceCancelled)
     with pytest.raises(PermanentError, match="does not carry"):
         read_payload("invoice.cancelled", data, InvoiceRequested)
+
+
+def test_step_keys_differ_between_ledgers_whose_row_ids_coincide() -> None:
+    from connectors.base import Event
+
+    here = Event(7, "invoice.requested", "invoice", "hub-inv-1", {}, 1, AT)
+    there = Event(7, "invoice.requested", "invoice", "hub-inv-1", {}, 1, AT.replace(microsecond=1))
+    naive = Event(7, "invoice.requested", "invoice", "hub-inv-1", {}, 3, AT.replace(tzinfo=None))
+    assert here.step_key("invoice") != there.step_key("invoice")
+    assert here.step_key("invoice") == naive.step_key("invoice")
+    assert len(here.step_key("lines-12")) < 255
