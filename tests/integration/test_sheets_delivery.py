@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-import types
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl  # type: ignore[import-untyped]
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -18,7 +14,6 @@ from sqlalchemy.orm import Session
 from connectors.sheets.connector import SheetsConnector
 from connectors.sheets.google import GoogleSheetWriter
 from connectors.sheets.layout import ORDER_COLUMNS, ORDERS_TAB
-from connectors.tables import Column, Table
 from hub.db import get_session, write_transaction
 from hub.ledger import sheet_health
 from hub.ledger.actor import Actor
@@ -26,6 +21,7 @@ from hub.ledger.customers import CustomerInput, create_customer
 from hub.ledger.delivery_results import record_facts
 from hub.ledger.fulfilment import schedule_order
 from hub.ledger.orders import OrderInput, create_order
+from hub.ledger.reports import summary_tables
 from hub.models import OutboxRow, OutboxStatus
 from hub.outbox import control
 from hub.outbox.connectors import connectors_for
@@ -172,54 +168,52 @@ def test_many_events_of_many_orders_cost_one_cycle_and_duplicates_reach_the_page
         gc.http_client.session.close()
 
 
-@pytest.fixture
-def reports_stand_in() -> Iterator[None]:
-    """Stand in for hub.ledger.reports (another change) when it has not landed yet."""
-    try:
-        import hub.ledger.reports  # type: ignore[import-not-found, import-untyped, unused-ignore]  # noqa: F401
-
-        yield
-        return
-    except ImportError:
-        pass
-    module = types.ModuleType("hub.ledger.reports")
-
-    def summary_tables(session: Session) -> list[Table]:
-        day = Table(
-            "Jour",
-            (Column("Jour", "date"), Column("Commandes", "int"), Column("CA", "money")),
-            ((date(2026, 12, 1), 1, 5250),),
-        )
-        return [
-            day,
-            Table("Mois", (Column("Mois"),), ()),
-            Table("Équipe", (Column("Prestataire"),), ()),
-        ]
-
-    module.summary_tables = summary_tables  # type: ignore[attr-defined]
-    sys.modules["hub.ledger.reports"] = module
-    yield
-    del sys.modules["hub.ledger.reports"]
+def _as_written(value: object, kind: str) -> object:
+    """Return a summary cell as openpyxl reads it back: euros, and dates as datetimes."""
+    if value is None:
+        return None
+    if kind == "money":
+        assert isinstance(value, int)
+        return value / 100
+    if kind == "date":
+        assert isinstance(value, date)
+        return datetime(value.year, value.month, value.day)
+    return value
 
 
-def test_summaries_follow_a_batch_and_land_in_the_workbook_with_a_chart(
-    app: Flask, users: Users, reports_stand_in: None
+def test_summaries_follow_a_batch_and_land_in_the_workbook_equal_to_the_ledger_with_a_chart(
+    app: Flask, users: Users
 ) -> None:
     connector = connectors_for(app).live["sheets"]
     assert isinstance(connector, SheetsConnector)
     job = refresh_summaries(connector)
     with app.app_context():
         session = get_session()
-        take_orders(session, users, 2)
+        take_orders(session, users, 3)
         deliver(session, connector)
         ctx = JobContext(
             app, session, datetime.now(UTC), None, threading.Event(), threading.Event()
         )
         assert job(ctx).note
         assert job(ctx).idle  # nothing changed since
+        tables = summary_tables(session)
+        session.commit()
     book = openpyxl.load_workbook(connector.writer.path)  # type: ignore[attr-defined]
-    assert book["Jour"]["A1"].value == "Jour"
-    assert book["Jour"].max_row >= 2
+    for table in tables:
+        sheet = book[table.name]
+        assert [c.value for c in sheet[1]] == [c.title for c in table.columns]
+        written = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        expected = [
+            [_as_written(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
+            for row in table.rows
+        ]
+        assert written == expected, table.name
+    (jour,) = [t for t in tables if t.name == "Jour"]
+    assert len(jour.rows) >= 1
+    (chart,) = book["Jour"]._charts
+    last = len(jour.rows) + 1
+    refs = [series.val.numRef.f for series in chart.series]
+    assert refs and all(ref.endswith(f"${last}") for ref in refs)
     assert [c.value for c in book[ORDERS_TAB]["A"]][1:] != []
 
 
