@@ -18,6 +18,7 @@ from connectors.stripe.reading import StripeInvoice
 from hub.ledger import states
 from hub.ledger.actor import Actor
 from hub.ledger.billing import apply_billing_news
+from hub.ledger.validation import MAX_ID
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
 
 _INVOICE_STATUSES = {status.value: status for status in InvoiceStatus}
@@ -39,11 +40,16 @@ class ForeignInvoice(LookupError):
 
 
 def invoice_id_of_key(key: str | None) -> int | None:
-    """Return the hub invoice id a key such as hub-inv-42 names, or None."""
+    """Return the hub invoice id a key such as hub-inv-42 names, or None.
+
+    None too past ``MAX_ID``: no row has such an id, and PostgreSQL refuses to compare one.
+    """
     if not key or not key.startswith("hub-inv-"):
         return None
     digits = key.removeprefix("hub-inv-")
-    return int(digits) if digits.isdecimal() and len(digits) < 19 else None
+    if not (digits.isascii() and digits.isdecimal() and len(digits) < 19):
+        return None
+    return int(digits) if 0 < int(digits) <= MAX_ID else None
 
 
 def find_invoice(session: Session, seen: StripeInvoice) -> Invoice:
