@@ -20,6 +20,7 @@ from hub.ledger.actor import Actor
 from hub.ledger.billing import move_billing
 from hub.ledger.delivery_results import handles
 from hub.ledger.order_access import get_order
+from hub.ledger.validation import web_link
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
 from hub.sql import utcnow
 
@@ -52,11 +53,6 @@ def _orders_of(session: Session, invoice: Invoice) -> list[Order]:
     )
 
 
-def _web_link(url: str | None) -> str | None:
-    """Keep a link only if it is a web address: pages show it as a link people follow."""
-    return url if url and url.startswith(("https://", "http://")) else None
-
-
 def link_details(invoice: Invoice) -> dict[str, Any]:
     """Return what an order's history and the sheet say of its invoice."""
     details: dict[str, Any] = {"invoice": invoice.number or invoice.key}
@@ -80,8 +76,8 @@ def record_invoice_issued(session: Session, event: Event, fact: InvoiceIssued) -
     news: dict[str, Any] = {
         "stripe_invoice_id": fact.stripe_invoice_id,
         "number": fact.number or invoice.number,
-        "hosted_url": _web_link(fact.hosted_url) or invoice.hosted_url,
-        "pdf_url": _web_link(fact.pdf_url) or invoice.pdf_url,
+        "hosted_url": web_link(fact.hosted_url) or invoice.hosted_url,
+        "pdf_url": web_link(fact.pdf_url) or invoice.pdf_url,
         "paid_at": fact.paid_at or invoice.paid_at,
     }
     if states.invoice_allows(invoice.status, status):

@@ -18,7 +18,7 @@ from connectors.stripe.reading import StripeInvoice
 from hub.ledger import states
 from hub.ledger.actor import Actor
 from hub.ledger.billing import apply_billing_news
-from hub.ledger.validation import MAX_ID
+from hub.ledger.validation import MAX_ID, web_link
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
 
 _INVOICE_STATUSES = {status.value: status for status in InvoiceStatus}
@@ -93,8 +93,8 @@ def record_invoice(session: Session, invoice: Invoice, seen: StripeInvoice) -> b
     updates: dict[str, Any] = {
         "stripe_invoice_id": seen.id,
         "number": seen.number,
-        "hosted_url": seen.hosted_url,
-        "pdf_url": seen.pdf_url,
+        "hosted_url": web_link(seen.hosted_url),
+        "pdf_url": web_link(seen.pdf_url),
     }
     if invoice.status == InvoiceStatus.PAID:
         updates["paid_at"] = seen.paid_at

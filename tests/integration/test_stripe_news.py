@@ -259,3 +259,25 @@ def test_a_key_or_customer_id_past_the_databases_integers_is_foreign_not_a_failu
 
     assert apply_inbox(stripe_hub) == NewsCounts(ignored=2)
     assert {row.status for row in stored_events(stripe_hub)} == {InboxStatus.IGNORED}
+
+
+def test_a_link_that_is_not_a_web_address_is_never_kept_nor_shown(
+    stripe_hub: Flask,
+    users: Users,
+    stripe_client: stripe.StripeClient,
+    emulator: StripeEmulator,
+    signed_in: SignIn,
+) -> None:
+    billed = bill_in_ledger(stripe_hub, users)
+    invoice = stripe_invoice(stripe_client, billed)
+    assert invoice.id is not None
+    finalized = events_of(emulator, invoice.id)["invoice.finalized"]
+    finalized["data"]["object"]["hosted_invoice_url"] = "javascript:alert(document.cookie)"
+    finalized["data"]["object"]["invoice_pdf"] = "data:text/html,<script>alert(1)</script>"
+    assert post_event(stripe_hub.test_client(), finalized).status_code == 200
+
+    assert apply_inbox(stripe_hub) == NewsCounts(applied=1)
+    stored = ledger_invoice(stripe_hub, billed.invoice_id)
+    assert (stored.hosted_url, stored.pdf_url) == (None, None)
+    page = signed_in("concierge").get(f"/orders/{billed.refs[0]}").get_data(as_text=True)
+    assert "javascript:" not in page and "data:text/html" not in page
