@@ -77,6 +77,7 @@ VENDOR_OFF_REASONS = (
     ),
 )
 
+
 def connector_label(name: str, sheets_backend: str) -> str:
     """Return the name people know a connector by: "Stripe", "Google Sheets", "Local workbook"."""
     if name == "sheets":
