@@ -101,7 +101,7 @@ def _bare_invoice(stripe_id: str, key: str | None) -> StripeInvoice:
 
 
 def _charge_refunded(session: Session, obj: Mapping[str, Any]) -> None:
-    """Nothing moves on a refund itself: the credit note that made it moves the order."""
+    """Credit the order a full refund names; a partial one waits for its credit note's news."""
     ref = obj.get("metadata", {}).get("hub_order_ref") if isinstance(obj, Mapping) else None
     if not ref:
         raise NotOurs("The refund names no order: its credit note carries the news.")
