@@ -7,6 +7,7 @@ a cell under 50,000 characters, a spreadsheet under 10 million cells.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -19,9 +20,14 @@ MAX_PAYLOAD_BYTES = 1_900_000
 
 T = TypeVar("T")
 
+# Control characters XML 1.0 refuses (all but tab and line breaks): openpyxl raises on them,
+# and a vertical tab comes with text pasted from a word processor.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
 
 def clip(text: str) -> str:
-    """Return the text cut to what a cell holds, saying it was cut."""
+    """Return the text as a cell holds it: control characters as spaces, cut to the limit."""
+    text = _CONTROL.sub(" ", text)
     if len(text) <= MAX_CELL_CHARS:
         return text
     return text[: MAX_CELL_CHARS - 1] + "…"

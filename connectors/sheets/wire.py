@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.sheets.limits import clip
+from connectors.sheets.writer import link_formula
 from connectors.tables import ColumnKind
 
 EPOCH = datetime(1899, 12, 30)
@@ -36,10 +37,6 @@ def serial(moment: date | datetime) -> float:
     return round(delta.days + delta.seconds / 86400, 6)
 
 
-def formula_text(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
 def to_wire(value: Any, kind: ColumnKind) -> Any:
     """Return a typed cell as the JSON value a USER_ENTERED write sends ("" clears it)."""
     if value is None:
@@ -52,7 +49,7 @@ def to_wire(value: Any, kind: ColumnKind) -> Any:
         return value
     if kind == "link":
         label, url = value
-        return f"=HYPERLINK({formula_text(url)},{formula_text(label)})"
+        return link_formula(label, url)
     text = clip(str(value))
     return "'" + text if text else ""
 

@@ -32,7 +32,7 @@ from connectors.sheets import summaries
 from connectors.sheets.layout import HUB_WIDTH, ORDER_COLUMNS, ORDERS_TAB, order_row
 from connectors.sheets.limits import clip
 from connectors.sheets.plan import KeyColumn, plan_writes
-from connectors.sheets.writer import Progress, SheetRow, WriteReport, comparable
+from connectors.sheets.writer import Progress, SheetRow, WriteReport, comparable, link_formula
 from connectors.tables import Column, ColumnKind, Table
 
 EURO = '#,##0.00 "€"'
@@ -291,10 +291,7 @@ class WorkbookWriter:
             value = round(int(value) / 100, 2)
         elif kind == "link":
             if isinstance(value, tuple):
-                label, url = value
-                value = '=HYPERLINK("{}","{}")'.format(
-                    url.replace('"', '""'), label.replace('"', '""')
-                )
+                value = link_formula(*value)
             return value
         elif kind == "text":
             text = clip(str(value))

@@ -26,7 +26,8 @@ def metadata_of(obj: Any) -> dict[str, str]:
 def version_in(obj: Any, key: str) -> int:
     """Return the hub version a metadata key holds (0 when absent or unreadable)."""
     raw = metadata_of(obj).get(key, "")
-    return int(raw) if raw.isdigit() else 0
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    return int(raw) if raw.isascii() and raw.isdecimal() else 0
 
 
 def joined_within(items: Sequence[str], limit: int = VALUE_LIMIT) -> str:

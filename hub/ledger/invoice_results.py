@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Event
 from connectors.facts import InvoiceIssued, InvoiceReversed
-from hub.ledger import states
 from hub.ledger.actor import Actor
 from hub.ledger.billing import move_billing
 from hub.ledger.delivery_results import handles
 from hub.ledger.order_access import get_order
+from hub.ledger.stripe_invoices import copy_from_stripe
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
 from hub.sql import utcnow
 
@@ -52,11 +52,6 @@ def _orders_of(session: Session, invoice: Invoice) -> list[Order]:
     )
 
 
-def _web_link(url: str | None) -> str | None:
-    """Keep a link only if it is a web address: pages show it as a link people follow."""
-    return url if url and url.startswith(("https://", "http://")) else None
-
-
 def link_details(invoice: Invoice) -> dict[str, Any]:
     """Return what an order's history and the sheet say of its invoice."""
     details: dict[str, Any] = {"invoice": invoice.number or invoice.key}
@@ -77,20 +72,15 @@ def record_invoice_issued(session: Session, event: Event, fact: InvoiceIssued) -
             f"connector reports {fact.stripe_invoice_id}: void the extra one in Stripe, then "
             "replay this delivery."
         )
-    news: dict[str, Any] = {
-        "stripe_invoice_id": fact.stripe_invoice_id,
-        "number": fact.number or invoice.number,
-        "hosted_url": _web_link(fact.hosted_url) or invoice.hosted_url,
-        "pdf_url": _web_link(fact.pdf_url) or invoice.pdf_url,
-        "paid_at": fact.paid_at or invoice.paid_at,
-    }
-    if states.invoice_allows(invoice.status, status):
-        news["status"] = status
-    changed = {name: value for name, value in news.items() if getattr(invoice, name) != value}
-    for name, value in changed.items():
-        setattr(invoice, name, value)
-    if changed:
-        invoice.updated_at = utcnow()
+    copy_from_stripe(
+        invoice,
+        stripe_invoice_id=fact.stripe_invoice_id,
+        status=status,
+        number=fact.number,
+        hosted_url=fact.hosted_url,
+        pdf_url=fact.pdf_url,
+        paid_at=fact.paid_at,
+    )
     path = _BILLING_PATH.get(invoice.status, ())
     details = {**link_details(invoice), "stripe_invoice_id": fact.stripe_invoice_id}
     for order in _orders_of(session, invoice):

@@ -16,11 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub.ledger.validation import LAST_YEAR
 from hub.models import InboxStatus, StripeEvent
 from hub.sql import use_case, utcnow
 
 #: The longest error kept on a failed event.
 MAX_ERROR = 2000
+#: The latest creation time an event may carry (the parsers' LAST_YEAR): later is no clock's.
+LAST_CREATED = int(datetime(LAST_YEAR, 12, 31, tzinfo=UTC).timestamp())
 
 
 class Receipt(enum.StrEnum):
@@ -46,7 +49,11 @@ def check_event(event: Any) -> Mapping[str, Any]:
     if not isinstance(event.get("type"), str) or not event["type"] or len(event["type"]) > 100:
         raise MalformedEvent("The event has no type.")
     created = event.get("created")
-    if isinstance(created, bool) or not isinstance(created, int) or created < 0:
+    if (
+        isinstance(created, bool)
+        or not isinstance(created, int)
+        or not 0 <= created <= LAST_CREATED
+    ):
         raise MalformedEvent("The event has no creation time.")
     if not isinstance(event.get("livemode"), bool):
         raise MalformedEvent("The event does not say whether it is live.")

@@ -9,6 +9,7 @@ goes through ``apply_billing_news``, whose machine refuses backward moves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from connectors.stripe.reading import StripeInvoice
 from hub.ledger import states
 from hub.ledger.actor import Actor
 from hub.ledger.billing import apply_billing_news
+from hub.ledger.validation import MAX_ID, web_link
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
 
 _INVOICE_STATUSES = {status.value: status for status in InvoiceStatus}
@@ -39,11 +41,16 @@ class ForeignInvoice(LookupError):
 
 
 def invoice_id_of_key(key: str | None) -> int | None:
-    """Return the hub invoice id a key such as hub-inv-42 names, or None."""
+    """Return the hub invoice id a key such as hub-inv-42 names, or None.
+
+    None too past ``MAX_ID``: no row has such an id, and PostgreSQL refuses to compare one.
+    """
     if not key or not key.startswith("hub-inv-"):
         return None
     digits = key.removeprefix("hub-inv-")
-    return int(digits) if digits.isdecimal() and len(digits) < 19 else None
+    if not (digits.isascii() and digits.isdecimal() and len(digits) < 19):
+        return None
+    return int(digits) if 0 < int(digits) <= MAX_ID else None
 
 
 def find_invoice(session: Session, seen: StripeInvoice) -> Invoice:
@@ -79,26 +86,50 @@ class InvoiceUpdate:
 
 def record_invoice(session: Session, invoice: Invoice, seen: StripeInvoice) -> bool:
     """Copy Stripe's id, number, links, status (forward only) and payment time onto the invoice."""
+    changed = copy_from_stripe(
+        invoice,
+        stripe_invoice_id=seen.id,
+        status=_INVOICE_STATUSES.get(seen.status),
+        number=seen.number,
+        hosted_url=seen.hosted_url,
+        pdf_url=seen.pdf_url,
+        paid_at=seen.paid_at,
+    )
+    if changed:
+        session.flush()
+    return changed
+
+
+def copy_from_stripe(
+    invoice: Invoice,
+    *,
+    stripe_invoice_id: str,
+    status: InvoiceStatus | None,
+    number: str | None,
+    hosted_url: str | None,
+    pdf_url: str | None,
+    paid_at: datetime | None,
+) -> bool:
+    """Record what Stripe says of an invoice, from a webhook, reconciliation or a delivery.
+
+    The status only moves forward; news never erases what the ledger knows (a later snapshot
+    may omit a link), and a link is kept only if it is a web address. Tell if anything changed.
+    """
     changed = False
-    target = _INVOICE_STATUSES.get(seen.status)
-    if target is not None and states.invoice_allows(invoice.status, target):
-        invoice.status = target
+    if status is not None and states.invoice_allows(invoice.status, status):
+        invoice.status = status
         changed = True
     updates: dict[str, Any] = {
-        "stripe_invoice_id": seen.id,
-        "number": seen.number,
-        "hosted_url": seen.hosted_url,
-        "pdf_url": seen.pdf_url,
+        "stripe_invoice_id": stripe_invoice_id,
+        "number": number,
+        "hosted_url": web_link(hosted_url),
+        "pdf_url": web_link(pdf_url),
+        "paid_at": paid_at if invoice.status == InvoiceStatus.PAID else None,
     }
-    if invoice.status == InvoiceStatus.PAID:
-        updates["paid_at"] = seen.paid_at
     for name, value in updates.items():
-        # News never erases what the ledger knows (a later snapshot may omit a link).
         if value is not None and getattr(invoice, name) != value:
             setattr(invoice, name, value)
             changed = True
-    if changed:
-        session.flush()
     return changed
 
 

@@ -25,6 +25,7 @@ from hub.ledger import stripe_inbox
 from hub.ledger.actor import Actor
 from hub.ledger.billing import apply_billing_news
 from hub.ledger.stripe_invoices import ForeignInvoice, apply_invoice_news, find_invoice
+from hub.ledger.validation import MAX_ID
 from hub.models import BillingStatus, Customer, InboxStatus, Order
 from hub.sql import use_case
 
@@ -100,7 +101,7 @@ def _bare_invoice(stripe_id: str, key: str | None) -> StripeInvoice:
 
 
 def _charge_refunded(session: Session, obj: Mapping[str, Any]) -> None:
-    """Nothing moves on a refund itself: the credit note that made it moves the order."""
+    """Credit the order a full refund names; a partial one waits for its credit note's news."""
     ref = obj.get("metadata", {}).get("hub_order_ref") if isinstance(obj, Mapping) else None
     if not ref:
         raise NotOurs("The refund names no order: its credit note carries the news.")
@@ -111,7 +112,8 @@ def _charge_refunded(session: Session, obj: Mapping[str, Any]) -> None:
 def _customer_updated(session: Session, obj: Mapping[str, Any]) -> None:
     """Link a hub customer Stripe names, if the ledger has not recorded the link yet."""
     seen = customer_from_stripe(obj)
-    if seen.hub_customer_id is None:
+    if seen.hub_customer_id is None or not 0 < seen.hub_customer_id <= MAX_ID:
+        # Past MAX_ID no row has the id, and PostgreSQL refuses to compare one.
         raise NotOurs(f"Stripe customer {seen.id} names no customer of the hub.")
     customer = session.get(Customer, seen.hub_customer_id)
     if customer is None:

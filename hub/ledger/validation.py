@@ -184,3 +184,8 @@ def order_ref(ref: str) -> str:
     if not _REF.fullmatch(ref):
         raise NotFound(N_("No order %(ref)s."), ref=ref[:40])
     return ref
+
+
+def web_link(url: str | None) -> str | None:
+    """Return a link only if it is a web address: pages render it as an href people follow."""
+    return url if url and url.startswith(("https://", "http://")) else None

@@ -16,7 +16,6 @@ from connectors.base import Connector, Off, PluginContext
 from connectors.stripe.connector import stripe_connector
 from hub.config import Config, ConfigError, get_config
 from hub.errors import N_
-from hub.ledger.outbox import SUBSCRIPTIONS
 from hub.outbox.sheets import sheets_connector
 
 
@@ -45,9 +44,8 @@ class ConnectorSet:
         return connector_label(name, self.sheets_backend)
 
     def not_installed(self, name: str) -> bool:
-        """Tell whether no code for this connector exists here (rather than no settings)."""
-        off = self.off.get(name)
-        return name not in self.live and (off is None or off.reason == NOT_INSTALLED)
+        """Tell whether rows wait for a connector this hub does not build (a removed plugin)."""
+        return name not in self.live and name not in self.off
 
     def __iter__(self) -> Iterator[Connector]:
         return iter(self.live[name] for name in sorted(self.live))
@@ -79,21 +77,12 @@ VENDOR_OFF_REASONS = (
     ),
 )
 
-NOT_INSTALLED = N_(
-    "No %(name)s connector is installed in this version of the hub; "
-    "its events wait in the outbox until one is."
-)
-
 
 def connector_label(name: str, sheets_backend: str) -> str:
     """Return the name people know a connector by: "Stripe", "Google Sheets", "Local workbook"."""
     if name == "sheets":
         return LABELS["google_sheets"] if sheets_backend == "google" else LOCAL_WORKBOOK
     return LABELS.get(name, name)
-
-
-def _not_installed(name: str, sheets_backend: str) -> Off:
-    return Off(name, NOT_INSTALLED, {"name": connector_label(name, sheets_backend)})
 
 
 def load_plugin(spec: str, ctx: PluginContext) -> Connector | Off:
@@ -131,9 +120,6 @@ def build_connectors(cfg: Config, extra: Iterable[Connector | Off] = ()) -> Conn
         found.add(load_plugin(spec, ctx))
     for built in extra:
         found.add(built)
-    subscribed = {name for names in SUBSCRIPTIONS.values() for name in names}
-    for name in sorted(subscribed - set(found.names())):
-        found.add(_not_installed(name, cfg.sheets.backend))
     return found
 
 

@@ -14,6 +14,7 @@ from hub.cli import Context, main
 from hub.config import ConfigError, load_config
 from hub.db import get_db, get_session, write_transaction
 from hub.ledger.actor import Actor
+from hub.ledger.outbox import SUBSCRIPTIONS
 from hub.models import AuditEntry, JobRun
 from hub.outbox import control
 from hub.outbox.connectors import build_connectors, connectors_for
@@ -60,6 +61,10 @@ def test_connectors_without_configuration_are_off_and_say_why(app: Flask) -> Non
     assert list(found.live) == ["sheets"]
     assert set(found.off) == {"stripe"}
     assert "Set [stripe] api_key (HUB_STRIPE_API_KEY)" in found.off["stripe"].reason
+    # Every connector a topic is delivered to is built, on or off: none is "not installed".
+    subscribed = {name for names in SUBSCRIPTIONS.values() for name in names}
+    assert subscribed <= set(found.names())
+    assert not any(found.not_installed(name) for name in subscribed)
 
 
 def test_a_plugin_that_cannot_be_loaded_is_a_configuration_error() -> None:

@@ -14,6 +14,7 @@ from jobs.runs import run_job
 from sandbox.stripe import StripeEmulator
 from tests.conftest import SignIn, Users
 from tests.integration.stripe_support import (
+    Billed,
     apply_inbox,
     bill_in_ledger,
     billing_events,
@@ -242,3 +243,41 @@ def test_the_worker_job_applies_the_inbox_and_records_a_run(
     result = run_job(stripe_hub, job)
     assert result.outcome == "ok" and result.run_id is not None
     assert order_of(stripe_hub, billed.refs[0]).billing_status == "invoiced"
+
+
+def test_a_key_or_customer_id_past_the_databases_integers_is_foreign_not_a_failure(
+    stripe_hub: Flask, stripe_client: stripe.StripeClient, emulator: StripeEmulator
+) -> None:
+    # Typed by hand in the dashboard: PostgreSQL's INTEGER cannot even compare with these.
+    stranger = Billed(invoice_id=2**31, refs=["C-2026-999999"], customer_id=2**31, total_cents=500)
+    invoice = stripe_invoice(stripe_client, stranger)
+    assert invoice.id is not None and isinstance(invoice.customer, str)
+    stripe_client.v1.customers.update(invoice.customer, {"name": "Jeanne M."})
+    client = stripe_hub.test_client()
+    post_event(client, events_of(emulator, invoice.id)["invoice.finalized"])
+    post_event(client, events_of(emulator, invoice.customer)["customer.updated"])
+
+    assert apply_inbox(stripe_hub) == NewsCounts(ignored=2)
+    assert {row.status for row in stored_events(stripe_hub)} == {InboxStatus.IGNORED}
+
+
+def test_a_link_that_is_not_a_web_address_is_never_kept_nor_shown(
+    stripe_hub: Flask,
+    users: Users,
+    stripe_client: stripe.StripeClient,
+    emulator: StripeEmulator,
+    signed_in: SignIn,
+) -> None:
+    billed = bill_in_ledger(stripe_hub, users)
+    invoice = stripe_invoice(stripe_client, billed)
+    assert invoice.id is not None
+    finalized = events_of(emulator, invoice.id)["invoice.finalized"]
+    finalized["data"]["object"]["hosted_invoice_url"] = "javascript:alert(document.cookie)"
+    finalized["data"]["object"]["invoice_pdf"] = "data:text/html,<script>alert(1)</script>"
+    assert post_event(stripe_hub.test_client(), finalized).status_code == 200
+
+    assert apply_inbox(stripe_hub) == NewsCounts(applied=1)
+    stored = ledger_invoice(stripe_hub, billed.invoice_id)
+    assert (stored.hosted_url, stored.pdf_url) == (None, None)
+    page = signed_in("concierge").get(f"/orders/{billed.refs[0]}").get_data(as_text=True)
+    assert "javascript:" not in page and "data:text/html" not in page

@@ -203,3 +203,20 @@ def test_the_hourly_job_repairs_a_missed_void_and_the_outbox_page_shows_failed_e
 def test_no_reconciliation_job_without_a_stripe_key(app: Flask) -> None:
     names = [spec.name for spec in build_registry(app)]
     assert "stripe.inbox" in names and "stripe.reconcile" not in names
+
+
+def test_an_invoice_key_past_the_databases_integers_is_reported_unknown(
+    stripe_hub: Flask,
+    stripe_client: stripe.StripeClient,
+    emulator: StripeEmulator,
+    database: conftest.TestDatabase,
+    tmp_path: Path,
+) -> None:
+    stranger = Billed(invoice_id=2**31, refs=["C-2026-999999"], customer_id=1, total_cents=500)
+    unknown = stripe_invoice(stripe_client, stranger)
+
+    result = run_reconcile(database, tmp_path, emulator, "--since", "2020-01-01")
+    assert result.exit_code == 1, result.output
+    assert f"Stripe invoice {unknown.id} (hub-inv-{2**31}) has no invoice in the hub." in (
+        result.output
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from flask import Flask
 
 from hub.db import get_db
 from hub.models import InboxStatus
-from sandbox.stripe import StripeEmulator
+from sandbox.stripe import StripeEmulator, sign
 from tests import conftest
 from tests.conftest import Users, make_app
 from tests.integration.stripe_support import (
@@ -129,11 +130,28 @@ def test_a_body_over_one_megabyte_is_refused_unread(stripe_hub: Flask) -> None:
     assert stored_events(stripe_hub) == []
 
 
+def test_a_chunked_body_without_a_length_is_capped_too(stripe_hub: Flask) -> None:
+    # A server that de-chunks (wsgi.input_terminated) hands over a stream of unknown length.
+    body = b'{"id": "evt_big", "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = stripe_hub.test_client().post(
+        "/webhooks/stripe",
+        input_stream=io.BytesIO(body),
+        headers={"Stripe-Signature": sign(body.decode(), SECRET), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert stored_events(stripe_hub) == []
+
+
 def test_a_signed_body_that_is_not_an_event_is_refused(stripe_hub: Flask) -> None:
     client = stripe_hub.test_client()
     assert post_event(client, "[1, 2]").status_code == 400
     assert post_event(client, {"id": "evt_1", "type": "invoice.paid"}).status_code == 400
     assert post_event(client, b"\xff\xfe not text").status_code == 400
+    # A creation time no clock can hold is not a 500 that Stripe retries for three days.
+    far = {"id": "evt_far", "type": "invoice.paid", "created": 10**12, "livemode": False}
+    assert post_event(client, far).status_code == 400
     assert stored_events(stripe_hub) == []
 
 

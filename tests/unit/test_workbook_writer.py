@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
 
+from connectors.payloads import PartyRef
 from connectors.sheets.layout import HUB_WIDTH, ORDERS_TAB
 from connectors.sheets.workbook import WorkbookWriter
 from tests.integration.sheets_fixtures import PARIS, order
@@ -46,3 +47,14 @@ def test_a_writer_writes_on_top_of_its_last_save_without_reading_it_back(tmp_pat
         (order(1).ref, 3),
         (order(2).ref, 1),
     ]
+
+
+def test_control_characters_pasted_into_a_name_do_not_stop_the_workbook(tmp_path: Path) -> None:
+    # A vertical tab comes with text pasted from a word processor; Excel's XML refuses it.
+    path = tmp_path / "hub.xlsx"
+    pasted = "Jeanne\x0bMartin\x01 " + "x" * 60_000
+    WorkbookWriter(path, zone=PARIS).write_orders([order(1, customer=PartyRef(1, pasted))])
+
+    (row,) = openpyxl.load_workbook(path)[ORDERS_TAB].iter_rows(min_row=2, values_only=True)
+    name = next(cell for cell in row if isinstance(cell, str) and cell.startswith("Jeanne"))
+    assert name.startswith("Jeanne Martin ") and len(name) <= 50_000
