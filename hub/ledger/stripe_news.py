@@ -102,7 +102,8 @@ def _bare_invoice(stripe_id: str, key: str | None) -> StripeInvoice:
 
 def _charge_refunded(session: Session, obj: Mapping[str, Any]) -> None:
     """Credit the order a full refund names; a partial one waits for its credit note's news."""
-    ref = obj.get("metadata", {}).get("hub_order_ref") if isinstance(obj, Mapping) else None
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
+    ref = metadata.get("hub_order_ref") if isinstance(metadata, Mapping) else None
     if not ref:
         raise NotOurs("The refund names no order: its credit note carries the news.")
     if obj.get("refunded"):

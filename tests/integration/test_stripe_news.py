@@ -187,6 +187,21 @@ def test_unknown_types_and_foreign_invoices_are_ignored(
     assert "names no invoice of the hub" in (foreign.last_error or "")
 
 
+def test_a_refund_whose_charge_has_null_metadata_is_ignored_not_failed(stripe_hub: Flask) -> None:
+    event = {
+        "id": "evt_refund_null_metadata",
+        "object": "event",
+        "type": "charge.refunded",
+        "livemode": False,
+        "created": 1_764_547_200,
+        "data": {"object": {"id": "ch_1", "object": "charge", "metadata": None, "refunded": True}},
+    }
+    assert post_event(stripe_hub.test_client(), event).status_code == 200
+    assert apply_inbox(stripe_hub) == NewsCounts(ignored=1)
+    (stored,) = stored_events(stripe_hub)
+    assert stored.status == InboxStatus.IGNORED
+
+
 def test_a_credit_note_credits_its_order_and_a_deleted_customer_is_forgotten(
     stripe_hub: Flask, users: Users, stripe_client: stripe.StripeClient, emulator: StripeEmulator
 ) -> None:
