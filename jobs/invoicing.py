@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from hub.ledger.invoice_periods import previous_period
+from hub.ledger.invoicing import invoice_all_left_waiting
 from hub.ledger.periodic_invoicing import run_periodic_invoicing
 from hub.models import BillingMode
 from jobs.spec import JobContext, JobFunction, PeriodFunction, RunCounts
@@ -32,3 +33,9 @@ def invoicing_job(mode: BillingMode) -> JobFunction:
         return RunCounts(note=decided.summary() if decided.customers else None)
 
     return run
+
+
+def left_waiting_job(ctx: JobContext) -> RunCounts:
+    """Invoice per order the done orders no invoice holds yet (no e-mail then, or older)."""
+    count = invoice_all_left_waiting(ctx.session)
+    return RunCounts(note=f"invoiced {count} order(s) left waiting" if count else None)

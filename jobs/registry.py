@@ -193,6 +193,16 @@ def build_registry(app: Flask, connectors: ConnectorSet | None = None) -> JobReg
                 period=invoicing.previous(mode, get_config(app).hub.timezone),
             )
         )
+    registry.add(
+        JobSpec(
+            "invoicing.per_order",
+            invoicing.left_waiting_job,
+            IntervalTrigger(hours=1),
+            "Invoice the done orders of customers billed per order that no invoice holds yet "
+            "(done before billing was set up, or while the customer had no e-mail)",
+            quiet=True,
+        )
+    )
     summaries = sheet_summaries.job(get_config(app), connectors or connectors_for(app))
     if summaries is not None:
         registry.add(summaries)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from connectors.payloads import CustomerChanged
 from hub.errors import N_, FieldErrors, InvalidInput, NotFound, StaleEdit
-from hub.ledger import validation
+from hub.ledger import invoicing, validation
 from hub.ledger.actor import Actor, require_staff
 from hub.ledger.outbox import enqueue
 from hub.ledger.search import customer_ids_matching, search_key
@@ -88,6 +88,8 @@ def update_customer(
     customer.search_key = search_key(data.name, data.email, data.phone)
     customer.updated_at = utcnow()
     session.flush()
+    # An e-mail added now lets the orders done without one be invoiced.
+    invoicing.invoice_orders_left_waiting(session, customer)
     enqueue(
         session,
         "customer.upserted",
@@ -145,7 +147,8 @@ def set_billing_mode(
     """Bill a customer per order, monthly or weekly, or (None) as the hub's [stripe] setting says.
 
     Orders already invoiced keep their invoice; the new mode applies to orders done from now
-    on, and to done orders not yet on any invoice at the next periodic run.
+    on, and to done orders not yet on any invoice: at the next periodic run, or at once for
+    per-order billing.
     """
     require_staff(actor)
     customer = get_customer(session, customer_id)
@@ -157,4 +160,5 @@ def set_billing_mode(
         customer.billing_mode = mode
         customer.updated_at = utcnow()
         session.flush()
+        invoicing.invoice_orders_left_waiting(session, customer)
     return customer

@@ -41,10 +41,11 @@ from hub.models import (
     Invoice,
     InvoiceStatus,
     Order,
+    OrderStatus,
     OutboxRow,
     OutboxStatus,
 )
-from hub.sql import business_zone, utcnow
+from hub.sql import business_zone, use_case, utcnow
 
 log = logging.getLogger("hub.ledger.invoicing")
 
@@ -140,6 +141,60 @@ def decide_per_order_invoice(session: Session, order: Order) -> Invoice | None:
     invoice = new_invoice(session, order.customer, BillingMode.PER_ORDER, None)
     order.invoice = invoice
     return invoice
+
+
+def invoice_orders_left_waiting(session: Session, customer: Customer) -> int:
+    """Invoice, one each, a per-order customer's done orders that no invoice holds yet.
+
+    They were done while the customer had no e-mail, or was billed by period: once the
+    customer is billed per order and has an e-mail, each is invoiced as if just done (after
+    the same delay). Returns how many were.
+    """
+    if effective_mode(session, customer) != BillingMode.PER_ORDER or not customer.email:
+        return 0
+    waiting = session.scalars(
+        sa.select(Order)
+        .where(
+            Order.customer_id == customer.id,
+            Order.status == OrderStatus.DONE,
+            Order.billing_status == BillingStatus.UNBILLED,
+            Order.invoice_id.is_(None),
+        )
+        .order_by(Order.id)
+        .with_for_update()
+    ).all()
+    for order in waiting:
+        invoice = new_invoice(session, customer, BillingMode.PER_ORDER, None)
+        order.invoice = invoice
+        session.flush()
+        request_per_order_invoice(session, order, invoice)
+    return len(waiting)
+
+
+@use_case
+def invoice_all_left_waiting(session: Session) -> int:
+    """Sweep every customer for done orders left without an invoice (see above); return how many.
+
+    Catches what no edit triggers: orders done before billing was installed, or while Stripe
+    had nothing to send an invoice to. One transaction for the sweep.
+    """
+    customer_ids = session.scalars(
+        sa.select(Order.customer_id)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(
+            Order.status == OrderStatus.DONE,
+            Order.billing_status == BillingStatus.UNBILLED,
+            Order.invoice_id.is_(None),
+            Customer.email.is_not(None),
+        )
+        .distinct()
+    ).all()
+    count = 0
+    for customer_id in sorted(customer_ids):
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        count += invoice_orders_left_waiting(session, customer)
+    return count
 
 
 def request_per_order_invoice(session: Session, order: Order, invoice: Invoice) -> InvoiceRequested:

@@ -9,11 +9,13 @@ import pytest
 from flask import Flask
 
 from connectors.payloads import InvoiceRequested, read_payload
-from hub.db import get_db, get_session
+from hub.db import get_db, get_session, write_transaction
 from hub.errors import TransitionError
 from hub.ledger.actor import Actor
+from hub.ledger.customers import CustomerInput, set_billing_mode, update_customer
 from hub.ledger.fulfilment import complete_order, reopen_order
 from hub.ledger.invoice_lines import TIMES
+from hub.models import BillingMode
 from tests import billing, conftest
 from tests.billing import CLEANING, customer, done_order, order_of, rows
 from tests.conftest import Users
@@ -103,6 +105,72 @@ def test_a_customer_without_e_mail_is_not_invoiced(app: Flask, users: Users) -> 
         session = get_session()
         assert rows(session, "invoice.requested") == []
         assert order_of(session, ref).billing_status == "unbilled"
+
+
+def test_an_e_mail_added_later_invoices_the_orders_done_without_one(
+    app: Flask, users: Users
+) -> None:
+    customer_id = customer(app, email=None)
+    first, second = done_order(app, users, customer_id), done_order(app, users, customer_id)
+    data = CustomerInput.parse({"name": "Jeanne Martin", "email": "jeanne@example.com"})
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            update_customer(session, customer_id, data, expected_version=None)
+        requested = rows(session, "invoice.requested")
+        assert len(requested) == 2
+        assert [
+            read_payload(r.topic, r.payload, InvoiceRequested).orders[0].ref for r in requested
+        ] == [first, second]
+        assert {order_of(session, ref).invoice_id for ref in (first, second)} != {None}
+        # Saving the customer again decides nothing more.
+        with write_transaction(session):
+            update_customer(session, customer_id, data, expected_version=None)
+        assert len(rows(session, "invoice.requested")) == 2
+
+
+def test_the_hourly_sweep_invoices_done_orders_no_edit_brought_to_billing(
+    app: Flask, users: Users
+) -> None:
+    import sqlalchemy as sa
+
+    from hub.ledger.invoicing import invoice_all_left_waiting
+    from hub.models import Customer
+
+    with_mail, without = customer(app), customer(app, email=None)
+    ref = done_order(app, users, without)
+    kept_out = done_order(app, users, customer(app, email=None))
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            # As an import or an older release leaves it: an e-mail, and no invoice decided.
+            session.execute(
+                sa.update(Customer).where(Customer.id == without).values(email="late@example.com")
+            )
+        assert invoice_all_left_waiting(session) == 1
+        (row,) = rows(session, "invoice.requested")
+        assert read_payload(row.topic, row.payload, InvoiceRequested).orders[0].ref == ref
+        assert order_of(session, kept_out).invoice_id is None
+        assert invoice_all_left_waiting(session) == 0
+    assert with_mail
+
+
+def test_switching_a_customer_to_per_order_invoices_the_done_orders_waiting_for_a_period(
+    app: Flask, users: Users
+) -> None:
+    customer_id = customer(app)
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            set_billing_mode(session, Actor.of(users.admin), customer_id, BillingMode.MONTHLY)
+    ref = done_order(app, users, customer_id)
+    with app.app_context():
+        session = get_session()
+        assert rows(session, "invoice.requested") == []
+        with write_transaction(session):
+            set_billing_mode(session, Actor.of(users.admin), customer_id, BillingMode.PER_ORDER)
+        (row,) = rows(session, "invoice.requested")
+        assert read_payload(row.topic, row.payload, InvoiceRequested).orders[0].ref == ref
 
 
 def test_a_reopen_in_the_window_withdraws_the_invoice_and_nothing_reaches_stripe(

@@ -203,6 +203,7 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
         "stripe.inbox",
         "invoicing.monthly",
         "invoicing.weekly",
+        "invoicing.per_order",
     ]
     with pytest.raises(ValueError, match="registered twice"):
         registry.add(registry.get("outbox.reap"))
@@ -212,7 +213,7 @@ def test_the_registry_holds_dispatch_per_live_connector_reaping_and_pruning(
     assert str(unknown.value) == (
         "No job named 'invoicing.daily'; known jobs: "
         "outbox.dispatch.recording, outbox.reap, runs.reap, outbox.prune, stripe.inbox, "
-        "invoicing.monthly, invoicing.weekly."
+        "invoicing.monthly, invoicing.weekly, invoicing.per_order."
     )
 
 
