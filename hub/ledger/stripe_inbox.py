@@ -60,10 +60,25 @@ def check_event(event: Any) -> Mapping[str, Any]:
     return event
 
 
+def storable(value: Any) -> Any:
+    """Return JSON data without NUL characters, which PostgreSQL's JSON columns refuse.
+
+    A NUL can only come from text someone typed into Stripe; dropping it loses nothing that
+    the hub reads, and storing the event beats answering Stripe a 500 it would retry for days.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, Mapping):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
 @use_case
 def store_event(session: Session, event: Mapping[str, Any]) -> Receipt:
     """Keep a checked event once, unique on its id; a failed one is set back to received."""
-    event = check_event(event)
+    event = check_event(storable(event))
     existing = session.scalar(
         sa.select(StripeEvent).where(StripeEvent.event_id == event["id"]).with_for_update()
     )

@@ -221,3 +221,17 @@ class _Relay:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+def test_an_event_with_a_nul_character_is_stored_without_it(stripe_hub: Flask) -> None:
+    event = {
+        "id": "evt_nul",
+        "object": "event",
+        "type": "customer.updated",
+        "livemode": False,
+        "created": 1_764_547_200,
+        "data": {"object": {"id": "cus_1", "object": "customer", "name": "Ana\u0000\u00efs"}},
+    }
+    assert post_event(stripe_hub.test_client(), json.dumps(event)).status_code == 200
+    (stored,) = stored_events(stripe_hub)
+    assert stored.payload["data"]["object"]["name"] == "Ana\u00efs"
