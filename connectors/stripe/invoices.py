@@ -1,6 +1,6 @@
 """Issue the invoice the ledger decided: draft, lines, finalize, then send or charge.
 
-Each POST carries its own step key (``hub-<row>-invoice``, ``-lines-0``, ``-finalize``,
+Each POST carries its own step key (``hub-<row>-<stamp>-invoice``, ``-lines-0``, ``-finalize``,
 ``-send`` or ``-pay``), so a retry of a half-done delivery replays the steps already done and
 goes on. Two more defences cover what keys cannot:
 
