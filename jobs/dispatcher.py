@@ -5,7 +5,11 @@ calls the connector outside any transaction, ``max_batch`` events at a time. Out
 written every ``RECORD_EVERY_SECONDS`` and at the end of the claim, in one transaction each:
 one commit per event would cap a one-at-a-time connector at the database's commit rate, and
 a worker killed before writing only causes a redelivery (delivery is at least once; the
-connectors' idempotency keys make effects exactly once). When asked to stop it finishes the
+connectors' idempotency keys make effects exactly once). The facts a connector learnt (a
+Stripe invoice number, say) go to the ledger in that same transaction, each event's in a
+savepoint: facts the ledger cannot record leave their row to be retried, and the vendor's
+idempotency keys bring the same facts back; facts are recorded idempotently, so a row whose
+lease was lost meanwhile does no harm by recording them too. When asked to stop it finishes the
 chunk under way, writes the outcomes and hands the rest back untouched, so a SIGTERM loses
 nothing and wastes no attempt.
 
