@@ -24,6 +24,7 @@ from connectors.sheets.layout import HUB_WIDTH, ORDER_COLUMNS, ORDERS_TAB, Row, 
 from connectors.sheets.limiter import MinuteLimiter
 from connectors.sheets.limits import chunked, encoded_size
 from connectors.sheets.plan import KeyColumn, plan_writes
+from connectors.sheets.summaries import delete_dimension
 from connectors.sheets.wire import EPOCH, NUMBER_FORMATS, to_wire
 from connectors.sheets.writer import Progress, SheetRow, WriteReport
 from connectors.tables import Table
@@ -126,19 +127,6 @@ def format_requests(sheet_id: int, start: int, end: int) -> list[dict[str, Any]]
             }
         )
     return found
-
-
-def rows_request(sheet_id: int, dimension: str, start: int, end: int) -> dict[str, Any]:
-    return {
-        "deleteDimension": {
-            "range": {
-                "sheetId": sheet_id,
-                "dimension": dimension,
-                "startIndex": start,
-                "endIndex": end,
-            }
-        }
-    }
 
 
 def append_request(sheet_id: int, dimension: str, length: int) -> dict[str, Any]:
@@ -291,7 +279,7 @@ class GoogleSheetWriter:
             force=repair,
         )
         sheet_id = self._tabs[ORDERS_TAB]
-        structure = [rows_request(sheet_id, "ROWS", i + 1, i + 2) for i in plan.deletions]
+        structure = [delete_dimension(sheet_id, "ROWS", i + 1, i + 2) for i in plan.deletions]
         if plan.appends:
             start = plan.append_at + 1
             structure.append(append_request(sheet_id, "ROWS", len(plan.appends)))
@@ -362,7 +350,7 @@ class GoogleSheetWriter:
         # Google refuses to delete every row under a frozen header: add a blank one first.
         empty = [append_request(sheet_id, "ROWS", 1)]
         if rows_now > 1:
-            empty.append(rows_request(sheet_id, "ROWS", 1, rows_now))
+            empty.append(delete_dimension(sheet_id, "ROWS", 1, rows_now))
         self._call(self.book.batch_update, {"requests": empty}, write=True)
         written = 0
         for chunk in chunks:

@@ -106,9 +106,9 @@ def replace_requests(sheet_id: int, table: Table, grid: tuple[int, int]) -> list
     lines += [[{} for _ in range(width)] for _ in range(height - len(lines))]
     found.append(update_cells(sheet_id, lines))
     if rows_now > height:
-        found.append(_delete(sheet_id, "ROWS", height, rows_now))
+        found.append(delete_dimension(sheet_id, "ROWS", height, rows_now))
     if columns_now > width:
-        found.append(_delete(sheet_id, "COLUMNS", width, columns_now))
+        found.append(delete_dimension(sheet_id, "COLUMNS", width, columns_now))
     found.append(
         {
             "updateSheetProperties": {
@@ -120,7 +120,8 @@ def replace_requests(sheet_id: int, table: Table, grid: tuple[int, int]) -> list
     return found
 
 
-def _delete(sheet_id: int, dimension: str, start: int, end: int) -> dict[str, Any]:
+def delete_dimension(sheet_id: int, dimension: str, start: int, end: int) -> dict[str, Any]:
+    """Return the request deleting rows or columns ``start`` to ``end`` (end excluded)."""
     return {
         "deleteDimension": {
             "range": {

@@ -60,6 +60,12 @@ def create_customer(session: Session, data: CustomerInput) -> Customer:
     )
     session.add(customer)
     session.flush()
+    _announce(session, customer)
+    return customer
+
+
+def _announce(session: Session, customer: Customer) -> None:
+    """Write the customer.upserted row that carries the customer to Stripe."""
     enqueue(
         session,
         "customer.upserted",
@@ -67,7 +73,6 @@ def create_customer(session: Session, data: CustomerInput) -> Customer:
         customer.ref,
         CustomerChanged(customer=customer_info(customer)),
     )
-    return customer
 
 
 @use_case
@@ -90,13 +95,7 @@ def update_customer(
     session.flush()
     # An e-mail added now lets the orders done without one be invoiced.
     invoicing.invoice_orders_left_waiting(session, customer)
-    enqueue(
-        session,
-        "customer.upserted",
-        "customer",
-        customer.ref,
-        CustomerChanged(customer=customer_info(customer)),
-    )
+    _announce(session, customer)
     return customer
 
 
