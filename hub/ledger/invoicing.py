@@ -171,6 +171,14 @@ def invoice_orders_left_waiting(session: Session, customer: Customer) -> int:
     return len(waiting)
 
 
+def _billed_per_order(session: Session) -> sa.ColumnElement[bool]:
+    """The customers billed per order, by their own mode or by the hub's (SQL for a WHERE)."""
+    own = Customer.billing_mode == BillingMode.PER_ORDER
+    if billing_settings(session).mode == BillingMode.PER_ORDER:
+        return sa.or_(own, Customer.billing_mode.is_(None))
+    return own
+
+
 @use_case
 def invoice_all_left_waiting(session: Session) -> int:
     """Sweep every customer for done orders left without an invoice (see above); return how many.
@@ -186,6 +194,7 @@ def invoice_all_left_waiting(session: Session) -> int:
             Order.billing_status == BillingStatus.UNBILLED,
             Order.invoice_id.is_(None),
             Customer.email.is_not(None),
+            _billed_per_order(session),
         )
         .distinct()
     ).all()

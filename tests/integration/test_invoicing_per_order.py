@@ -140,6 +140,12 @@ def test_the_hourly_sweep_invoices_done_orders_no_edit_brought_to_billing(
     with_mail, without = customer(app), customer(app, email=None)
     ref = done_order(app, users, without)
     kept_out = done_order(app, users, customer(app, email=None))
+    monthly = customer(app)
+    with app.app_context():
+        session = get_session()
+        with write_transaction(session):
+            set_billing_mode(session, Actor.of(users.admin), monthly, BillingMode.MONTHLY)
+    for_the_month = done_order(app, users, monthly)
     with app.app_context():
         session = get_session()
         with write_transaction(session):
@@ -151,6 +157,7 @@ def test_the_hourly_sweep_invoices_done_orders_no_edit_brought_to_billing(
         (row,) = rows(session, "invoice.requested")
         assert read_payload(row.topic, row.payload, InvoiceRequested).orders[0].ref == ref
         assert order_of(session, kept_out).invoice_id is None
+        assert order_of(session, for_the_month).invoice_id is None
         assert invoice_all_left_waiting(session) == 0
     assert with_mail
 
