@@ -13,7 +13,6 @@ from connectors.base import Connector
 from connectors.sheets.connector import SheetsConnector
 from connectors.tables import Table
 from hub.config import Config
-from hub.ledger import sheet_health  # noqa: F401  (records the sheet's SheetChecked facts)
 from hub.outbox.connectors import ConnectorSet
 from jobs.spec import JobContext, JobFunction, JobSpec, RunCounts
 

@@ -16,7 +16,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from connectors.base import Event
-from connectors.facts import CustomerLinked, Fact, InvoiceIssued, InvoiceReversed, Superseded
+from connectors.facts import (
+    CustomerLinked,
+    Fact,
+    InvoiceIssued,
+    InvoiceReversed,
+    SheetChecked,
+    Superseded,
+)
+from hub.ledger.invoice_results import record_invoice_issued, record_invoice_reversed
+from hub.ledger.sheet_health import record_sheet_checked
 from hub.models import Customer
 
 log = logging.getLogger("hub.ledger.delivery_results")
@@ -63,15 +72,15 @@ def _superseded(session: Session, event: Event, fact: Superseded) -> None:
     )
 
 
+#: Which ledger function records which kind of fact: one table, so a process records every
+#: fact whatever it happened to import.
 _HANDLERS: dict[type[Any], Callable[[Session, Event, Any], None]] = {
     CustomerLinked: _customer_linked,
     Superseded: _superseded,
+    InvoiceIssued: record_invoice_issued,
+    InvoiceReversed: record_invoice_reversed,
+    SheetChecked: record_sheet_checked,
 }
-
-
-def handles(fact_type: type[Any], handler: Callable[[Session, Event, Any], None]) -> None:
-    """Register the ledger function that records one kind of fact (billing adds its own)."""
-    _HANDLERS[fact_type] = handler
 
 
 def record_facts(session: Session, event: Event, facts: Sequence[Fact]) -> None:
@@ -81,6 +90,3 @@ def record_facts(session: Session, event: Event, facts: Sequence[Fact]) -> None:
         if handler is None:
             raise TypeError(f"No ledger handler records {type(fact).__name__} facts.")
         handler(session, event, fact)
-
-
-__all__ = ["InvoiceIssued", "InvoiceReversed", "handles", "record_facts"]

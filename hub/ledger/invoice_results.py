@@ -17,7 +17,6 @@ from connectors.base import Event
 from connectors.facts import InvoiceIssued, InvoiceReversed
 from hub.ledger.actor import Actor
 from hub.ledger.billing import move_billing
-from hub.ledger.delivery_results import handles
 from hub.ledger.order_access import get_order
 from hub.ledger.stripe_invoices import copy_from_stripe
 from hub.models import BillingStatus, Invoice, InvoiceStatus, Order
@@ -109,12 +108,3 @@ def record_invoice_reversed(session: Session, event: Event, fact: InvoiceReverse
     if fact.amount_cents:
         details["amount_cents"] = fact.amount_cents
     move_billing(session, order, STRIPE, target, details)
-
-
-def register() -> None:
-    """Make the delivery results record invoice facts (idempotent; done at import)."""
-    handles(InvoiceIssued, record_invoice_issued)
-    handles(InvoiceReversed, record_invoice_reversed)
-
-
-register()

@@ -29,7 +29,7 @@ from connectors.payloads import (
     OrderVersion,
 )
 from hub.errors import N_, InvalidInput, TransitionError
-from hub.ledger import invoice_lines, invoice_results  # noqa: F401 - registers fact handlers
+from hub.ledger import invoice_lines
 from hub.ledger.billing import check_billable
 from hub.ledger.billing_settings import billing_settings, effective_mode
 from hub.ledger.outbox import enqueue

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Event
 from connectors.facts import SheetChecked
-from hub.ledger.delivery_results import handles
 from hub.models import ReconcileReport
 from hub.sql import utcnow
 
@@ -42,9 +41,6 @@ def record_sheet_checked(session: Session, event: Event, fact: SheetChecked) -> 
     row.repaired = fact.removed
     row.details = details
     session.flush()
-
-
-handles(SheetChecked, record_sheet_checked)
 
 
 @dataclass(frozen=True)
