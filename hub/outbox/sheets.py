@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import gspread
 
 from connectors.base import Connector, Off
 from connectors.sheets.connector import SheetsConnector
-from connectors.sheets.google import GoogleSheetWriter
-from connectors.sheets.workbook import WorkbookWriter
 from hub.config import Config
 from hub.errors import N_
+
+if TYPE_CHECKING:
+    import gspread
 
 GOOGLE_NOT_SET = N_(
     "Set [sheets] spreadsheet_id (HUB_SHEETS_SPREADSHEET_ID) and [sheets] service_account_file "
@@ -37,35 +37,51 @@ def account_email(key_file: Path) -> str:
 
 
 def sheets_connector(cfg: Config) -> Connector | Off:
-    """Return the sheet connector the configuration asks for, or Off with what to set."""
+    """Return the sheet connector the configuration asks for, or Off with what to set.
+
+    Each backend's library (openpyxl, gspread) is imported only when that backend is built:
+    neither is paid for by a process that never delivers to the sheet.
+    """
     settings = cfg.sheets
     zone = ZoneInfo(cfg.hub.timezone)
     interval = settings.summary_interval_minutes * 60
     if settings.backend != "google":
-        writer = WorkbookWriter(
+        from connectors.sheets.workbook import WorkbookWriter
+
+        workbook = WorkbookWriter(
             cfg.workbook_path, zone=zone, remove_duplicates=settings.remove_duplicates
         )
-        return SheetsConnector(writer, summary_interval_seconds=interval)
+        return SheetsConnector(workbook, summary_interval_seconds=interval)
+    client = _google_client(cfg)
+    if isinstance(client, Off):
+        return client
+    from connectors.sheets.google import GoogleSheetWriter
+
+    google = GoogleSheetWriter(
+        client[0],
+        settings.spreadsheet_id,
+        zone=zone,
+        account_email=client[1],
+        writes_per_minute=settings.writes_per_minute,
+        remove_duplicates=settings.remove_duplicates,
+    )
+    return SheetsConnector(google, summary_interval_seconds=interval)
+
+
+def _google_client(cfg: Config) -> tuple[gspread.Client, str] | Off:
+    """Return the gspread client and the e-mail the sheet is shared with, or Off with why."""
+    import gspread
+
+    settings = cfg.sheets
     if settings.api_base and settings.spreadsheet_id:
         # The sandbox's Sheets emulator (hub serve --sandbox): any token will do there.
         from sandbox.sheets.client import gspread_client
 
-        client, email = gspread_client(settings.api_base), "sandbox@hub.invalid"
-    elif not settings.spreadsheet_id or not settings.service_account_file:
+        return gspread_client(settings.api_base), "sandbox@hub.invalid"
+    if not settings.spreadsheet_id or not settings.service_account_file:
         return Off("sheets", GOOGLE_NOT_SET)
-    else:
-        key_file = Path(settings.service_account_file)
-        try:
-            email = account_email(key_file)
-            client = gspread.service_account(filename=str(key_file))
-        except (OSError, ValueError, KeyError) as exc:
-            return Off("sheets", KEY_UNREADABLE, {"path": f"{key_file} ({exc})"})
-    writer_google = GoogleSheetWriter(
-        client,
-        settings.spreadsheet_id,
-        zone=zone,
-        account_email=email,
-        writes_per_minute=settings.writes_per_minute,
-        remove_duplicates=settings.remove_duplicates,
-    )
-    return SheetsConnector(writer_google, summary_interval_seconds=interval)
+    key_file = Path(settings.service_account_file)
+    try:
+        return gspread.service_account(filename=str(key_file)), account_email(key_file)
+    except (OSError, ValueError, KeyError) as exc:
+        return Off("sheets", KEY_UNREADABLE, {"path": f"{key_file} ({exc})"})
