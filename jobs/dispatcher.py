@@ -233,11 +233,16 @@ def dispatch_batch(
     jitter: Jitter = default_jitter,
     started: Started | None = None,
 ) -> tuple[int, RunCounts]:
-    """Claim one batch for the connector and deliver it; return rows claimed and counts."""
+    """Claim one batch for the connector and deliver it; return rows claimed and counts.
+
+    A claim holds ``[jobs] batch_size`` rows, or the connector's ``max_batch`` when that is
+    larger: a connector that writes many events in one call (the sheet) gets its whole
+    backlog in one call, not ``batch_size`` at a time.
+    """
     claimed = claim(
         session,
         connector.name,
-        limit=settings.batch_size,
+        limit=max(settings.batch_size, connector.max_batch),
         lease_seconds=settings.lease_seconds,
         now=now or utcnow(),
     )

@@ -279,6 +279,22 @@ def test_a_batch_connector_gets_many_events_per_call_and_an_outcome_for_each(
     assert outbox(app)[ids[7]].status == "dead"
 
 
+def test_a_batch_connector_gets_its_whole_backlog_in_one_call_past_the_claim_size(
+    app: Flask, tmp_path: Path
+) -> None:
+    calls: list[int] = []
+
+    class Counting(RecordingConnector):
+        def deliver(self, events: Sequence[Event]) -> Sequence[Outcome]:
+            calls.append(len(events))
+            return super().deliver(events)
+
+    add_events(app, [f"C-{n}" for n in range(250)])
+    connector = Counting(tmp_path / "batch", name="recording", max_batch=1000)
+    claimed, counts = _dispatch(app, connector, batch_size=100)
+    assert (claimed, calls, counts.delivered) == (250, [250], 250)
+
+
 def test_events_of_one_order_go_one_at_a_time_in_order_and_orders_in_parallel(
     app: Flask, tmp_path: Path
 ) -> None:
