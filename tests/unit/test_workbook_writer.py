@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
+import pytest
 
 from connectors.payloads import PartyRef
 from connectors.sheets.layout import HUB_WIDTH, ORDERS_TAB
@@ -58,3 +59,22 @@ def test_control_characters_pasted_into_a_name_do_not_stop_the_workbook(tmp_path
     (row,) = openpyxl.load_workbook(path)[ORDERS_TAB].iter_rows(min_row=2, values_only=True)
     name = next(cell for cell in row if isinstance(cell, str) and cell.startswith("Jeanne"))
     assert name.startswith("Jeanne Martin ") and len(name) <= 50_000
+
+
+def test_a_save_that_fails_leaves_the_last_workbook_whole_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "hub.xlsx"
+    writer = WorkbookWriter(path, zone=PARIS)
+    writer.write_orders([order(1)])
+    before = path.read_bytes()
+
+    def full_disk(source: str, target: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", full_disk)
+    with pytest.raises(OSError, match="disk full"):
+        writer.write_orders([order(2)])
+
+    assert path.read_bytes() == before  # a reader never sees half a file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.xlsx"]
