@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl  # type: ignore[import-untyped]
@@ -78,3 +79,45 @@ def test_a_save_that_fails_leaves_the_last_workbook_whole_and_no_temporary_file(
 
     assert path.read_bytes() == before  # a reader never sees half a file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.xlsx"]
+
+
+def test_every_cell_of_a_done_invoiced_paid_order_has_its_value_and_type(tmp_path: Path) -> None:
+    done = datetime(2026, 12, 1, 21, 45, tzinfo=UTC)  # 22:45 in Paris
+    paid = datetime(2026, 12, 3, 23, 10, tzinfo=UTC)  # 4 December, 00:10 in Paris
+    paid_order = order(
+        7,
+        4,
+        status="done",
+        billing_status="paid",
+        provider=PartyRef(3, "Karim Haddad"),
+        scheduled_at=done - timedelta(hours=2),
+        completed_at=done,
+        invoice_number="F-0042",
+        invoice_url="https://invoice.stripe.com/i/acct_1/in_42",
+        paid_at=paid,
+    )
+    path = tmp_path / "hub.xlsx"
+    WorkbookWriter(path, zone=PARIS).write_orders([paid_order])
+
+    (row,) = openpyxl.load_workbook(path)[ORDERS_TAB].iter_rows(min_row=2, max_row=2)
+    cells = [(cell.value, cell.number_format) for cell in row[:HUB_WIDTH]]
+    when, money = "dd/mm/yyyy hh:mm", '#,##0.00 "€"'
+    assert cells == [
+        ("C-2026-000007", "General"),
+        (datetime(2026, 12, 1, 9, 30), when),
+        (datetime(2026, 12, 1, 20, 45), when),
+        (datetime(2026, 12, 1, 22, 45), when),
+        ("Client 7", "General"),
+        ("Claire Concierge", "General"),
+        ("Karim Haddad", "General"),
+        ("Ménage", "General"),
+        (1.5, "0.###"),
+        (57.5, money),
+        (9.58, money),
+        ("Faite", "General"),
+        ("Payée", "General"),
+        ("F-0042", "General"),
+        ('=HYPERLINK("https://invoice.stripe.com/i/acct_1/in_42","F-0042")', "General"),
+        (datetime(2026, 12, 4, 0, 10), when),
+        (4, "0"),
+    ]
