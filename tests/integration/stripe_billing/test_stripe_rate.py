@@ -36,6 +36,8 @@ def test_a_thousand_invoices_stay_under_the_rate_with_zero_429(
     assert failed == []
     assert len(world.objects("invoice")) == 1000
     assert len(world.objects("customer")) == 100
-    # Every request the emulator saw took a token first, and the bucket made threads wait.
+    # Every request the emulator saw took a token first, and the bucket held some back (how
+    # many depends on how busy the machine is; the pace itself is tested with a fake clock in
+    # tests/unit/test_stripe_limiter.py).
     assert limiter.granted == emulator.requests_made()
-    assert limiter.delayed > limiter.granted // 2
+    assert limiter.delayed > 0
