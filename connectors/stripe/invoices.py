@@ -287,7 +287,15 @@ class InvoiceIssuer:
             # the ledger, and Stripe's dunning takes over.
             return invoice
         except stripe.InvalidRequestError as exc:
-            return self._if_already(exc, "pay", invoice.id)
+            if not is_refusal(exc):
+                raise
+            current = self.client.v1.invoices.retrieve(invoice.id)
+            if already_done("pay", current.status) or current.status == "open":
+                # Paid already, or refused because the customer has no saved payment method:
+                # either way the invoice is issued; an open one keeps its payment page, which
+                # the order page links, and its payment news comes back by webhook.
+                return current
+            raise
 
     def _if_already(
         self, exc: stripe.InvalidRequestError, action: str, invoice_id: str

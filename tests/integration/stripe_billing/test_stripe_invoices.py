@@ -151,6 +151,22 @@ def test_a_declined_card_leaves_the_invoice_issued_and_open(
     assert _issued(outcome.facts).status == "open"
 
 
+def test_a_customer_without_a_saved_card_still_gets_an_issued_invoice_with_its_payment_page(
+    connector: StripeConnector, world: World, emulator: StripeEmulator
+) -> None:
+    no_card = emulator.client().v1.customers.create({"name": "Bo"})
+    event = world.invoice(
+        {"C-1": [CLEANING]},
+        who=customer(stripe_customer_id=no_card.id),
+        collection_method="charge_automatically",
+    )
+    outcome = deliver(connector, event)
+    assert outcome.delivered, outcome.error  # not a dead letter the ledger never hears of
+    issued = _issued(outcome.facts)
+    assert issued.status == "open"
+    assert issued.hosted_url is not None and issued.number is not None
+
+
 def test_more_lines_than_stripe_holds_are_refused_before_any_call(
     connector: StripeConnector, world: World
 ) -> None:
