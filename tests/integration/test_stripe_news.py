@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 import stripe
 from flask import Flask
 
 from hub.db import get_session, write_transaction
+from hub.ledger.actor import Actor
+from hub.ledger.billing import apply_billing_news
 from hub.ledger.stripe_news import NewsCounts
-from hub.models import Customer, InboxStatus
+from hub.models import BillingStatus, Customer, InboxStatus
 from jobs.registry import build_registry
 from jobs.runs import run_job
 from sandbox.stripe import StripeEmulator
 from tests.conftest import SignIn, Users
+from tests.factories import make_customer
 from tests.integration.stripe_support import (
     Billed,
     apply_inbox,
@@ -296,3 +300,75 @@ def test_a_link_that_is_not_a_web_address_is_never_kept_nor_shown(
     assert (stored.hosted_url, stored.pdf_url) == (None, None)
     page = signed_in("concierge").get(f"/orders/{billed.refs[0]}").get_data(as_text=True)
     assert "javascript:" not in page and "data:text/html" not in page
+
+
+def test_a_declined_payment_then_an_uncollectible_invoice_move_the_order_each_time(
+    stripe_hub: Flask,
+    users: Users,
+    stripe_client: stripe.StripeClient,
+    emulator: StripeEmulator,
+) -> None:
+    billed = bill_in_ledger(stripe_hub, users)
+    invoice = stripe_invoice(stripe_client, billed)
+    assert invoice.id is not None
+    link(stripe_hub, billed, invoice.id)
+    with pytest.raises(stripe.CardError):
+        stripe_client.v1.invoices.pay(invoice.id, {"payment_method": "pm_card_chargeDeclined"})
+    stripe_client.v1.invoices.mark_uncollectible(invoice.id)
+    events = events_of(emulator, invoice.id)
+    client = stripe_hub.test_client()
+    (ref,) = billed.refs
+
+    assert post_event(client, events["invoice.payment_failed"]).status_code == 200
+    assert apply_inbox(stripe_hub) == NewsCounts(applied=1)
+    assert order_of(stripe_hub, ref).billing_status == "payment_failed"
+
+    assert post_event(client, events["invoice.marked_uncollectible"]).status_code == 200
+    assert apply_inbox(stripe_hub) == NewsCounts(applied=1)
+    assert order_of(stripe_hub, ref).billing_status == "uncollectible"
+    assert ledger_invoice(stripe_hub, billed.invoice_id).status == "uncollectible"
+
+
+def test_a_full_refund_naming_its_order_credits_it(stripe_hub: Flask, users: Users) -> None:
+    billed = bill_in_ledger(stripe_hub, users)
+    (ref,) = billed.refs
+    with stripe_hub.app_context():
+        session = get_session()
+        with write_transaction(session):
+            for target in (BillingStatus.INVOICED, BillingStatus.PAID):
+                apply_billing_news(session, Actor.system("test"), ref, target)
+    refund = {
+        "id": "evt_full_refund",
+        "object": "event",
+        "type": "charge.refunded",
+        "livemode": False,
+        "created": 1_764_547_200,
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "metadata": {"hub_order_ref": ref},
+                "refunded": True,
+            }
+        },
+    }
+    assert post_event(stripe_hub.test_client(), refund).status_code == 200
+    assert apply_inbox(stripe_hub) == NewsCounts(applied=1)
+    assert order_of(stripe_hub, ref).billing_status == "credited"
+
+
+def test_customer_updated_links_a_hub_customer_not_linked_yet(
+    stripe_hub: Flask, stripe_client: stripe.StripeClient, emulator: StripeEmulator
+) -> None:
+    hub_id = make_customer(stripe_hub)
+    made = stripe_client.v1.customers.create(
+        {"name": "Jeanne", "metadata": {"hub_customer_id": str(hub_id)}}
+    )
+    assert made.id is not None
+    stripe_client.v1.customers.update(made.id, {"phone": "+33 6 00 00 00 00"})
+    updated = events_of(emulator, made.id)["customer.updated"]
+    assert post_event(stripe_hub.test_client(), updated).status_code == 200
+    assert apply_inbox(stripe_hub) == NewsCounts(applied=1)
+    with stripe_hub.app_context():
+        stored = get_session().get(Customer, hub_id)
+        assert stored is not None and stored.stripe_customer_id == made.id
