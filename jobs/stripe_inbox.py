@@ -7,7 +7,7 @@ from datetime import timedelta
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from connectors.stripe.client import make_client
+from connectors.stripe.client import paced_client
 from connectors.stripe.reading import EVENTS_KEPT_DAYS, read_since
 from hub.config import get_config
 from hub.db import utcnow
@@ -35,10 +35,10 @@ def apply_inbox(ctx: JobContext) -> RunCounts:
     )
 
 
-def _reconcile(api_key: str, api_base: str, live: bool) -> JobFunction:
+def _reconcile(api_key: str, api_base: str, rate: float, live: bool) -> JobFunction:
     def run(ctx: JobContext) -> RunCounts:
         since = utcnow() - timedelta(days=EVENTS_KEPT_DAYS)
-        snapshot = read_since(make_client(api_key, api_base), since, HANDLERS)
+        snapshot = read_since(paced_client(api_key, api_base, rate), since, HANDLERS)
         report = reconcile_stripe(ctx.session, snapshot, live=live)
         return RunCounts(
             delivered=report.repaired,
@@ -65,7 +65,7 @@ def stripe_jobs(app: Flask) -> list[JobSpec]:
         specs.append(
             JobSpec(
                 RECONCILE,
-                _reconcile(cfg.api_key, cfg.api_base, cfg.live),
+                _reconcile(cfg.api_key, cfg.api_base, cfg.rate, cfg.live),
                 IntervalTrigger(minutes=cfg.reconcile_interval_minutes),
                 "Compare Stripe's last 30 days with the ledger, repair what webhooks missed",
             )

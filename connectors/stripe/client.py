@@ -9,7 +9,7 @@ from typing import Any
 
 import stripe
 
-from connectors.stripe.limiter import RateLimiter
+from connectors.stripe.limiter import RateLimiter, shared_limiter
 
 #: The Stripe API version the hub is written against (stripe-python 16's own).
 API_VERSION = "2026-10-28.endive"
@@ -68,3 +68,9 @@ def make_client(
         http_client=http_client,
         max_network_retries=max_network_retries,
     )
+
+
+def paced_client(api_key: str, api_base: str, rate: float) -> stripe.StripeClient:
+    """Return a client on this process's one bucket at ``rate``, which the connector shares:
+    a reconciliation reading Stripe while invoices go out stays within the same pace."""
+    return make_client(api_key, api_base, limiter=shared_limiter(rate))

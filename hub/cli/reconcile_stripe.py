@@ -32,7 +32,7 @@ def _since(text: str | None, zone_name: str) -> datetime:
 @pass_ctx
 def reconcile_stripe_command(ctx: Context, since_text: str | None) -> None:
     """Repair what Stripe's webhooks missed and report the rest; exit 1 while drift remains."""
-    from connectors.stripe.client import make_client
+    from connectors.stripe.client import paced_client
     from connectors.stripe.reading import read_since
     from hub.config import env_var, get_config
     from hub.db import get_session
@@ -45,7 +45,7 @@ def reconcile_stripe_command(ctx: Context, since_text: str | None) -> None:
             f"Stripe is not set up: set {env_var('stripe', 'api_key')} (api_key under [stripe])."
         )
     since = _since(since_text, cfg.hub.timezone)
-    client = make_client(cfg.stripe.api_key, cfg.stripe.api_base)
+    client = paced_client(cfg.stripe.api_key, cfg.stripe.api_base, cfg.stripe.rate)
     snapshot = read_since(client, since, HANDLERS)
     with ctx.app.app_context():
         report = reconcile_stripe(get_session(), snapshot, live=cfg.stripe.live)
