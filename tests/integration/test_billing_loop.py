@@ -21,11 +21,11 @@ from connectors.stripe.connector import StripeConnector
 from hub.config import get_config
 from hub.db import get_db, get_session, utcnow, write_transaction
 from hub.ledger.actor import Actor
-from hub.ledger.customers import set_billing_mode
+from hub.ledger.customers import CustomerInput, set_billing_mode, update_customer
 from hub.ledger.fulfilment import complete_order
 from hub.ledger.invoice_periods import period_of
 from hub.ledger.periodic_invoicing import run_periodic_invoicing
-from hub.models import BillingMode
+from hub.models import BillingMode, Customer
 from hub.outbox.connectors import build_connectors
 from jobs.dispatcher import dispatch_batch
 from jobs.registry import dispatch_settings
@@ -179,3 +179,43 @@ def test_monthly_one_invoice_bills_a_customers_orders_and_pays_them_all(
 
     _pay_and_send_news(billing_hub, stripe_client, emulator, invoice.stripe_invoice_id)
     assert {order_of(billing_hub, ref).billing_status for ref in refs} == {"paid"}
+
+
+def test_a_customer_edited_in_the_hub_reads_the_same_in_stripe(
+    billing_hub: Flask,
+    users: Users,
+    stripe_client: stripe.StripeClient,
+) -> None:
+    customer = make_customer(billing_hub, email="nora@example.com")
+    ref = make_order(
+        billing_hub,
+        customer,
+        by=users.concierge,
+        lines=LINES[:1],
+        provider_id=users.provider.id,
+        scheduled_at=(utcnow() - timedelta(hours=2)).isoformat(),
+    )
+    _done(billing_hub, users, ref)
+    _deliver_to_stripe(billing_hub)  # the first invoice makes the customer in Stripe
+    edited = CustomerInput.parse(
+        {
+            "name": "Nora Benali",
+            "email": "nora.benali@example.com",
+            "phone": "06 12 34 56 78",
+            "address": "12 rue des Lilas, 75020 Paris",
+        }
+    )
+    with billing_hub.app_context():
+        session = get_session()
+        with write_transaction(session):
+            update_customer(session, customer, edited, expected_version=None)
+    assert _deliver_to_stripe(billing_hub) == 1
+
+    with billing_hub.app_context():
+        stripe_id = get_session().get(Customer, customer).stripe_customer_id  # type: ignore[union-attr]
+    assert stripe_id is not None
+    in_stripe = stripe_client.v1.customers.retrieve(stripe_id)
+    assert (in_stripe.name, in_stripe.email) == ("Nora Benali", "nora.benali@example.com")
+    assert in_stripe.phone is not None and in_stripe.phone.replace(" ", "").endswith("612345678")
+    assert in_stripe.address is not None
+    assert "12 rue des Lilas" in (in_stripe.address.line1 or "")
