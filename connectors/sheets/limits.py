@@ -25,12 +25,12 @@ T = TypeVar("T")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def clip(text: str) -> str:
-    """Return the text as a cell holds it: control characters as spaces, cut to the limit."""
+def clip(text: str, limit: int = MAX_CELL_CHARS) -> str:
+    """Return the text as a cell holds it: control characters as spaces, cut to ``limit``."""
     text = _CONTROL.sub(" ", text)
-    if len(text) <= MAX_CELL_CHARS:
+    if len(text) <= limit:
         return text
-    return text[: MAX_CELL_CHARS - 1] + "…"
+    return text[: limit - 1] + "…"
 
 
 def encoded_size(value: Any) -> int:

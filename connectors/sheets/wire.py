@@ -13,7 +13,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from connectors.sheets.limits import clip
+from connectors.sheets.limits import MAX_CELL_CHARS, clip
 from connectors.sheets.writer import link_formula
 from connectors.tables import ColumnKind
 
@@ -50,7 +50,8 @@ def to_wire(value: Any, kind: ColumnKind) -> Any:
     if kind == "link":
         label, url = value
         return link_formula(label, url)
-    text = clip(str(value))
+    # The apostrophe that keeps Google from reading the text as a number counts in its limit.
+    text = clip(str(value), MAX_CELL_CHARS - 1)
     return "'" + text if text else ""
 
 

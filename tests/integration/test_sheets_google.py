@@ -8,6 +8,7 @@ import gspread
 import pytest
 
 from connectors.errors import PermanentError
+from connectors.payloads import PartyRef
 from connectors.sheets.google import GoogleSheetWriter
 from connectors.sheets.layout import ORDER_COLUMNS, ORDERS_TAB
 from sandbox.sheets import Fault, SheetsEmulator
@@ -185,3 +186,21 @@ def test_rows_read_back_equal_what_the_ledger_sent(writer: GoogleSheetWriter) ->
     assert row.hub[0] == "C-2026-000001"
     assert row.hub[2] == datetime(2026, 12, 2, 14, 0)
     assert row.hub[9] == 5750
+
+
+def test_a_batch_past_the_payload_budget_goes_in_several_writes_and_long_cells_are_clipped(
+    emulator: SheetsEmulator, writer: GoogleSheetWriter, spreadsheet: Spreadsheet
+) -> None:
+    writer.write_orders([order(0)])
+    emulator.traffic.reset()
+    wordy = "x" * 2_000  # 1,200 orders of 2 kB names: ~2.4 MB of values, past the 1.9 MB budget
+    writer.write_orders(
+        [order(n, customer=PartyRef(n, f"{wordy} {n}")) for n in range(1, 1201)]
+        + [order(1201, customer=PartyRef(1201, "y" * 60_000))]
+    )
+    writes = emulator.traffic.by_endpoint()["values.batchUpdate"]
+    assert writes >= 2
+    assert writes <= 1 + 2_500_000 // 1_900_000 + 1
+    rows = emulator.person(spreadsheet.spreadsheet_id, ORDERS_TAB).rows()
+    assert len(rows) == 1 + 1 + 1201 and len({r[0] for r in rows[1:]}) == 1202
+    assert 49_000 < len(rows[-1][4]) < 50_000  # Google refuses a longer cell: it is clipped
